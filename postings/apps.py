@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PostingsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "postings"
+    verbose_name = "招聘岗位"

@@ -1,0 +1,131 @@
+import datetime
+import itertools
+import os
+
+import pytest
+from django.utils import timezone
+
+from postings.models import (
+    Department,
+    Duty,
+    Institution,
+    Location,
+    Posting,
+    PostingLocation,
+    Requirement,
+)
+
+# Playwright's sync API runs an event loop in the test thread; Django would
+# otherwise refuse ORM calls made from that thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_plain_settings(settings):
+    # Test-only speed-ups: a cheap hasher and static URLs without a manifest
+    # (collectstatic is a deployment step, not a test prerequisite).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def make_institution(db):
+    def make(name=None, parent=None, **fields):
+        return Institution.objects.create(
+            name=name or f"机构{next(_counter)}", parent=parent, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_location(db):
+    def make(name="北京市", province="北京"):
+        location, _ = Location.objects.get_or_create(name=name, province=province)
+        return location
+
+    return make
+
+
+@pytest.fixture
+def make_posting(db, make_institution, make_location):
+    """Build a published, open posting; any field can be overridden."""
+
+    def make(
+        *,
+        locations=("北京市",),
+        duties=("负责日常工作。",),
+        requirements=("大学本科及以上学历。",),
+        department=None,
+        **overrides,
+    ):
+        if "institution" not in overrides:
+            overrides["institution"] = make_institution()
+        fields = {
+            "title": f"岗位{next(_counter)}",
+            "status": Posting.Status.PUBLISHED,
+            "published_on": timezone.localdate() - datetime.timedelta(days=1),
+            "headcount": 1,
+        }
+        fields.update(overrides)
+        if isinstance(department, str):
+            department, _ = Department.objects.get_or_create(
+                institution=fields["institution"], name=department
+            )
+        posting = Posting.objects.create(department=department, **fields)
+        for position, name in enumerate(locations, start=1):
+            location = (
+                name
+                if isinstance(name, Location)
+                else make_location(name, _province_of(name))
+            )
+            PostingLocation.objects.create(
+                posting=posting, location=location, position=position
+            )
+        for position, text in enumerate(duties, start=1):
+            Duty.objects.create(posting=posting, position=position, text=text)
+        for position, text in enumerate(requirements, start=1):
+            Requirement.objects.create(
+                posting=posting,
+                position=position,
+                text=text,
+                is_preferred=text.endswith("优先。"),
+            )
+        return posting
+
+    return make
+
+
+_PROVINCES = {
+    "北京市": "北京",
+    "上海市": "上海",
+    "喀什市": "新疆",
+    "和田市": "新疆",
+    "成都市": "四川",
+}
+
+
+def _province_of(name):
+    return _PROVINCES.get(name, "北京")
+
+
+@pytest.fixture
+def open_posting(make_posting):
+    return make_posting(title="开放岗位")
+
+
+@pytest.fixture
+def closed_posting(make_posting):
+    return make_posting(title="已关闭岗位", status=Posting.Status.CLOSED)

@@ -1,0 +1,120 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from postings.models import (
+    Certificate,
+    Department,
+    DepartmentDescription,
+    Posting,
+    PostingCertificate,
+    RoleDescription,
+    RoleDescriptionItem,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def one_of_everything(make_posting, make_institution):
+    bank = make_institution("中国银行")
+    branch = make_institution("新疆区分行", parent=bank)
+    posting = make_posting(
+        institution=branch, department="营业网点", locations=("喀什市", "和田市")
+    )
+    certificate = Certificate.objects.create(name="CFA", full_name="特许金融分析师")
+    PostingCertificate.objects.create(posting=posting, certificate=certificate)
+    DepartmentDescription.objects.create(name="营业部", functions=["负责办理各项业务"])
+    role = RoleDescription.objects.create(title="科技员", department_name="科技信息部")
+    RoleDescriptionItem.objects.create(
+        role=role, position=1, text="负责网络管理和维护。"
+    )
+    return posting
+
+
+def registered_models():
+    return sorted(
+        (m for m in admin.site._registry if m._meta.app_label == "postings"),
+        key=lambda model: model._meta.label,
+    )
+
+
+@pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.model_name)
+def test_every_admin_page_renders_for_a_superuser(
+    admin_client, one_of_everything, model
+):
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    response = admin_client.get(changelist)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+    add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+    assert admin_client.get(add).status_code == 200
+
+    obj = model.objects.first()
+    change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    response = admin_client.get(change)
+    assert response.status_code == 200
+    assert str(obj) in response.content.decode()
+
+    searched = admin_client.get(changelist, {"q": "中"})
+    assert searched.status_code == 200
+
+
+def test_admin_is_in_chinese(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+    assert "银行招聘岗位管理" in response.content.decode()
+    assert "招聘岗位" in response.content.decode()
+
+
+def test_posting_changelist_filters_by_province_and_status(admin_client, make_posting):
+    xinjiang = make_posting(title="喀什岗位", locations=("喀什市",))
+    make_posting(title="北京岗位", locations=("北京市",))
+    url = reverse("admin:postings_posting_changelist")
+    response = admin_client.get(url, {"province": "新疆", "status__exact": "published"})
+    assert list(response.context["cl"].result_list) == [xinjiang]
+
+
+def test_posting_changelist_query_count_does_not_grow_with_rows(
+    admin_client, make_posting, django_assert_max_num_queries
+):
+    for _ in range(3):
+        make_posting(department="营业网点")
+    url = reverse("admin:postings_posting_changelist")
+    with django_assert_max_num_queries(20) as small:
+        admin_client.get(url)
+    for _ in range(15):
+        make_posting(department="营业网点")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        admin_client.get(url)
+
+
+def test_admin_publish_action_uses_the_model_verb(admin_client, make_posting):
+    draft = make_posting(status=Posting.Status.DRAFT, published_on=None)
+    url = reverse("admin:postings_posting_changelist")
+    admin_client.post(
+        url, {"action": "publish_selected", "_selected_action": [draft.pk]}
+    )
+    draft.refresh_from_db()
+    assert draft.status == Posting.Status.PUBLISHED
+    assert draft.published_on is not None
+
+
+def test_department_autocomplete_is_searchable(admin_client, make_institution):
+    Department.objects.create(
+        institution=make_institution("总行部门"), name="董事会办公室"
+    )
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "董事",
+            "app_label": "postings",
+            "model_name": "posting",
+            "field_name": "department",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [
+        "总行部门 · 董事会办公室"
+    ]
