@@ -21,4 +21,4 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinpu
 
 USER jobboard
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py createcachetable && python manage.py loaddata fixtures/first_seed.json && exec gunicorn -c gunicorn.conf.py jobboard.wsgi:application"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py createcachetable && python manage.py import_seeds && exec gunicorn -c gunicorn.conf.py jobboard.wsgi:application"]

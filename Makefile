@@ -29,13 +29,13 @@ install: $(STAMP)
 run: export DJANGO_DEBUG ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py loaddata fixtures/first_seed.json
+	$(BIN)/python manage.py import_seeds
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 seed: export DJANGO_DEBUG ?= 1
 seed: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py loaddata fixtures/first_seed.json
+	$(BIN)/python manage.py import_seeds
 
 # Tests run with DEBUG off, like production; the key only signs test sessions.
 test: export DJANGO_SECRET_KEY ?= insecure-test-only-key

@@ -88,12 +88,12 @@ class SourceReference(models.Model):
         """A one-line reference such as "000_….txt 第 12 条（第 363–394 行）"."""
         if not self.source_document:
             return ""
-        parts = [self.source_document]
+        reference = self.source_document
         if self.source_row is not None:
-            parts.append(f"第 {self.source_row} 条")
+            reference += f" 第 {self.source_row} 条"
         if self.source_lines:
-            parts.append(f"（第 {self.source_lines} 行）")
-        return " ".join(parts)
+            reference += f"（第 {self.source_lines} 行）"
+        return reference
 
 
 class InstitutionQuerySet(models.QuerySet):
@@ -385,6 +385,10 @@ class Posting(SourceReference):
     )
     local_residence_evidence = models.TextField("属地依据", blank=True)
 
+    # Derived from the posting and its related rows for keyword search; see
+    # postings.search and update_search_document().
+    search_document = models.TextField("检索文本", blank=True, editable=False)
+
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -479,6 +483,16 @@ class Posting(SourceReference):
             )
         if errors:
             raise ValidationError(errors)
+
+    def update_search_document(self):
+        """Rebuild the keyword-search text after the posting or its items changed.
+
+        Written with update() because it is derived data, not an edit.
+        """
+        from . import search
+
+        self.search_document = search.build_document(self)
+        Posting.objects.filter(pk=self.pk).update(search_document=self.search_document)
 
     def is_open_on(self, date):
         return (
