@@ -1,14 +1,16 @@
 from django.urls import path
 
 from . import views
+from .feeds import LatestPostingsFeed
 
 app_name = "postings"
 
 urlpatterns = [
-    path("", views.PostingListView.as_view(), name="posting_list"),
+    path("", views.posting_list, name="posting_list"),
     path(
         "postings/<int:pk>/", views.PostingDetailView.as_view(), name="posting_detail"
     ),
+    path("feeds/postings.atom", LatestPostingsFeed(), name="posting_feed"),
     path(
         "institutions/<int:pk>/",
         views.InstitutionDetailView.as_view(),
@@ -19,9 +21,12 @@ urlpatterns = [
         views.DepartmentDetailView.as_view(),
         name="department_detail",
     ),
-    path("roles/<int:pk>/", views.RoleDetailView.as_view(), name="role_detail"),
+    path("reference/", views.ReferenceIndexView.as_view(), name="reference_index"),
     path(
-        "department-descriptions/<int:pk>/",
+        "reference/roles/<int:pk>/", views.RoleDetailView.as_view(), name="role_detail"
+    ),
+    path(
+        "reference/departments/<int:pk>/",
         views.DepartmentDescriptionDetailView.as_view(),
         name="department_description_detail",
     ),

@@ -1,15 +1,30 @@
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.generic import DetailView, ListView
+import json
 
+from django.core.paginator import EmptyPage, Paginator
+from django.db import DatabaseError, connection
+from django.db.models import Prefetch, Q
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, TemplateView
+
+from .filters import SORT, PostingFilter, active_filters, education_facet, facet_counts
 from .models import (
     Department,
     DepartmentDescription,
+    Education,
     Institution,
     Posting,
+    PostingCertificate,
     RoleDescription,
+    RoleDescriptionItem,
 )
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
 
 
 @never_cache
@@ -26,31 +41,281 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-class PostingListView(ListView):
-    paginate_by = 20
+def _per_page(raw):
+    """(per_page, error message or None) from the ?per_page= parameter."""
+    if raw in (None, ""):
+        return PER_PAGE_DEFAULT, None
+    try:
+        value = int(raw)
+    except ValueError:
+        return PER_PAGE_DEFAULT, f"每页条数须为整数，收到“{raw[:20]}”。"
+    if not 1 <= value <= PER_PAGE_MAX:
+        return PER_PAGE_DEFAULT, f"每页条数须在 1 到 {PER_PAGE_MAX} 之间。"
+    return value, None
 
-    def get_queryset(self):
-        return Posting.objects.open_now().for_listing()
+
+def posting_list(request):
+    """The public listing: open postings, filtered, faceted and paginated.
+
+    Invalid input never raises: the page says what was wrong, with a 400
+    (bad filter values) or 404 (a page past the end).
+    """
+    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
+    per_page, per_page_error = _per_page(request.GET.get("per_page"))
+    errors = []
+    if not filterset.is_valid():
+        for field, messages in filterset.errors.items():
+            label = (
+                filterset.filters[field].label if field in filterset.filters else field
+            )
+            errors.extend(f"{label}：{message}" for message in messages)
+    if per_page_error:
+        errors.append(per_page_error)
+    context = {
+        "filterset": filterset,
+        "sort_choices": SORT.CHOICES,
+        "per_page": per_page,
+        "errors": errors,
+    }
+    if errors:
+        return render(request, "postings/posting_list.html", context, status=400)
+
+    paginator = Paginator(filterset.qs.for_listing(), per_page)
+    page_param = request.GET.get("page", "1")
+    try:
+        page_number = int(page_param)
+    except ValueError:
+        context["errors"] = [f"页码须为整数，收到“{page_param[:20]}”。"]
+        return render(request, "postings/posting_list.html", context, status=400)
+    try:
+        page = paginator.page(page_number)
+    except EmptyPage:
+        context["errors"] = [f"没有第 {page_number} 页：共 {paginator.num_pages} 页。"]
+        context["last_page"] = paginator.num_pages
+        return render(request, "postings/posting_list.html", context, status=404)
+
+    context.update(
+        {
+            "page_obj": page,
+            "paginator": paginator,
+            "posting_list": page.object_list,
+            "elided_pages": paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            ),
+            "facet_groups": facet_counts(filterset),
+            "education_facet": education_facet(filterset),
+            "chips": active_filters(filterset),
+        }
+    )
+    return render(request, "postings/posting_list.html", context)
 
 
 class PostingDetailView(DetailView):
+    """A posting's page; a closed or past-deadline posting keeps it, marked 已截止."""
+
     def get_queryset(self):
-        return Posting.objects.public().select_related(
-            "institution__parent", "department"
+        return (
+            Posting.objects.public()
+            .select_related("employer", "institution__parent", "department")
+            .prefetch_related(
+                "duties",
+                "requirements",
+                "posting_locations__location",
+                Prefetch(
+                    "posting_certificates",
+                    queryset=PostingCertificate.objects.select_related("certificate"),
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        posting = self.object
+        # Related: the same department, the same category at the same
+        # employer, or the same title elsewhere (客户经理 at other branches).
+        similar = Q(title=posting.title)
+        if posting.department_id:
+            similar |= Q(department_id=posting.department_id)
+        if posting.category:
+            similar |= Q(category=posting.category, employer_id=posting.employer_id)
+        related = (
+            Posting.objects.open_now()
+            .filter(similar)
+            .exclude(pk=posting.pk)
+            .select_related("employer", "institution")
+            .order_by("-published_on", "-id")[:6]
+        )
+        provinces = dict.fromkeys(
+            loc.get_province_display() for loc in posting.ordered_locations
+        )
+        return super().get_context_data(
+            is_open=posting.is_open_on(timezone.localdate()),
+            provinces=list(provinces),
+            related_postings=related,
+            json_ld=job_posting_json_ld(posting, self.request),
+            **kwargs,
         )
 
 
+# schema.org's EducationalOccupationalCredential categories, as search
+# engines read them.
+_CREDENTIAL_CATEGORY = {
+    Education.ZHUANKE: "associate degree",
+    Education.BENKE: "bachelor degree",
+    Education.MASTER: "postgraduate degree",
+    Education.DOCTORATE: "postgraduate degree",
+}
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def job_posting_json_ld(posting, request):
+    """schema.org JobPosting for search engines, safe to embed in a <script>."""
+    description = render_to_string(
+        "postings/includes/job_posting_description.html", {"posting": posting}
+    )
+    unit = (
+        [posting.institution.name]
+        if posting.institution_id != posting.employer_id
+        else []
+    )
+    if posting.department:
+        unit.append(posting.department.name)
+    data = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": posting.title,
+        "description": description.strip(),
+        "datePosted": posting.published_on.isoformat()
+        if posting.published_on
+        else None,
+        "hiringOrganization": {"@type": "Organization", "name": posting.employer.name},
+        "employmentType": "FULL_TIME",
+        "identifier": {
+            "@type": "PropertyValue",
+            "name": posting.employer.name,
+            "value": str(posting.pk),
+        },
+        "url": request.build_absolute_uri(posting.get_absolute_url()),
+        "jobLocation": [
+            {
+                "@type": "Place",
+                "address": {
+                    "@type": "PostalAddress",
+                    "addressCountry": "CN",
+                    "addressRegion": location.get_province_display(),
+                    "addressLocality": location.name,
+                },
+            }
+            for location in posting.ordered_locations
+        ],
+    }
+    if unit:
+        data["employmentUnit"] = {"@type": "Organization", "name": " · ".join(unit)}
+    if posting.closes_on:
+        data["validThrough"] = f"{posting.closes_on.isoformat()}T23:59:59+08:00"
+    if posting.headcount:
+        data["totalJobOpenings"] = posting.headcount
+    if posting.min_education:
+        data["educationRequirements"] = {
+            "@type": "EducationalOccupationalCredential",
+            "credentialCategory": _CREDENTIAL_CATEGORY[posting.min_education],
+            "name": posting.get_min_education_display(),
+        }
+    if posting.min_years_experience is not None:
+        data["experienceRequirements"] = {
+            "@type": "OccupationalExperienceRequirements",
+            "monthsOfExperience": posting.min_years_experience * 12,
+        }
+    text = json.dumps(
+        {k: v for k, v in data.items() if v is not None}, ensure_ascii=False
+    )
+    return mark_safe(text.translate(_JSON_SCRIPT_ESCAPES))
+
+
 class InstitutionDetailView(DetailView):
-    model = Institution
+    queryset = Institution.objects.select_related("parent__parent")
+
+    def get_context_data(self, **kwargs):
+        institution = self.object
+        scope = Institution.objects.with_descendants([institution])
+        postings = (
+            Posting.objects.open_now()
+            .filter(institution__in=scope)
+            .for_listing()
+            .order_by("-published_on", "-id")
+        )
+        return super().get_context_data(
+            postings=postings[:50],
+            posting_count=postings.count(),
+            children=institution.children.order_by("name"),
+            departments=institution.departments.order_by("name"),
+            **kwargs,
+        )
 
 
 class DepartmentDetailView(DetailView):
-    model = Department
+    queryset = Department.objects.select_related("institution__parent")
+
+    def get_context_data(self, **kwargs):
+        department = self.object
+        postings = (
+            Posting.objects.open_now()
+            .filter(department=department)
+            .for_listing()
+            .order_by("-published_on", "-id")
+        )
+        return super().get_context_data(
+            postings=postings[:50],
+            posting_count=postings.count(),
+            # Descriptions of same-named departments from the reference
+            # documents: shown as background, never as this bank's own text.
+            reference_descriptions=DepartmentDescription.objects.filter(
+                name=department.name
+            ),
+            **kwargs,
+        )
+
+
+class ReferenceIndexView(TemplateView):
+    """Role and department descriptions (岗位说明, 部门职能): not openings."""
+
+    template_name = "postings/reference_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            roles=RoleDescription.objects.order_by(
+                "source_document", "source_row", "pk"
+            ),
+            departments=DepartmentDescription.objects.order_by(
+                "source_document", "source_row", "pk"
+            ),
+            **kwargs,
+        )
 
 
 class RoleDetailView(DetailView):
-    model = RoleDescription
+    queryset = RoleDescription.objects.prefetch_related("items")
+    template_name = "postings/role_detail.html"
+    context_object_name = "role"
+
+    def get_context_data(self, **kwargs):
+        items = list(self.object.items.all())
+        return super().get_context_data(
+            duties=[i for i in items if i.kind == RoleDescriptionItem.Kind.DUTY],
+            requirements=[
+                i for i in items if i.kind == RoleDescriptionItem.Kind.REQUIREMENT
+            ],
+            open_postings=Posting.objects.open_now()
+            .filter(title=self.object.title)
+            .select_related("institution")[:10],
+            **kwargs,
+        )
 
 
 class DepartmentDescriptionDetailView(DetailView):
     model = DepartmentDescription
+    template_name = "postings/department_description_detail.html"
+    context_object_name = "description"
+
+
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain")

@@ -1,0 +1,48 @@
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import BadRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .filters import PostingFilter
+from .models import Posting
+
+FEED_SIZE = 50
+
+
+class LatestPostingsFeed(Feed):
+    """Newest open postings as Atom; takes the listing's filters (?province=新疆)."""
+
+    feed_type = Atom1Feed
+    title = "银行招聘岗位：最新发布"
+    subtitle = "按发布日期排列的最新开放岗位"
+    description_template = "postings/includes/job_posting_description.html"
+
+    def get_object(self, request):
+        filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
+        if not filterset.is_valid():
+            raise BadRequest("; ".join(str(e) for e in filterset.errors.values()))
+        return filterset
+
+    def link(self, filterset):
+        query = filterset.data.urlencode()
+        return reverse("postings:posting_list") + (f"?{query}" if query else "")
+
+    def items(self, filterset):
+        return filterset.qs.order_by("-published_on", "-id").select_related(
+            "employer", "institution", "department"
+        )[:FEED_SIZE]
+
+    def item_title(self, posting):
+        return f"{posting.title} · {posting.employer.name} {posting.institution.name}"
+
+    def item_pubdate(self, posting):
+        return posting.created_at
+
+    def item_updateddate(self, posting):
+        return posting.updated_at
+
+    def item_author_name(self, posting):
+        return posting.employer.name
+
+    def item_categories(self, posting):
+        return [c for c in (posting.category, posting.grade) if c]

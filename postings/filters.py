@@ -1,0 +1,334 @@
+"""The public listing's filters: what a candidate can narrow postings by.
+
+Values are the human-readable strings the exports show (“中国银行”, “喀什市”,
+“本科”), so a URL reads like the filter it is. Every parameter may repeat,
+meaning "any of". The candidate-side filters (education, experience, age)
+describe the candidate: a posting matches when the candidate meets its
+floor or limit, or when the posting states none.
+"""
+
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q
+
+from . import search
+from .models import (
+    Education,
+    Institution,
+    Posting,
+    PostingCertificate,
+    PostingLocation,
+)
+
+MAX_VALUES = 30
+MAX_VALUE_LENGTH = 100
+
+
+class ValueListField(forms.Field):
+    """All values of a repeated query parameter (?location=喀什市&location=和田市)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, coerce=str, **kwargs):
+        self.coerce = coerce
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        values = []
+        for raw in value:
+            raw = str(raw).strip()
+            if not raw or raw in values:
+                continue
+            if len(raw) > MAX_VALUE_LENGTH:
+                raise ValidationError(
+                    f"取值过长（最多 {MAX_VALUE_LENGTH} 个字符）。", code="too_long"
+                )
+            values.append(raw)
+        if len(values) > MAX_VALUES:
+            raise ValidationError(
+                f"同一条件最多选择 {MAX_VALUES} 项。", code="too_many"
+            )
+        return [self.coerce(v) for v in values]
+
+
+def _whole_number(low, high, what):
+    def coerce(raw):
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ValidationError(
+                f"{what}须为整数，收到“{raw}”。", code="not_a_number"
+            ) from None
+        if not low <= number <= high:
+            raise ValidationError(
+                f"{what}须在 {low} 到 {high} 之间。", code="out_of_range"
+            )
+        return number
+
+    return coerce
+
+
+def _education(raw):
+    for value, label in Education.choices:
+        if raw == label:
+            return value
+    labels = "、".join(Education.labels)
+    raise ValidationError(
+        f"学历须为 {labels} 之一，收到“{raw}”。", code="unknown_education"
+    )
+
+
+class ValuesFilter(django_filters.Filter):
+    """Matches postings whose ``field_name`` equals any of the given values
+    (or, with ``method=``, whatever that method makes of the list)."""
+
+    field_class = ValueListField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+class SORT:
+    NEWEST = "newest"
+    DEADLINE = "deadline"
+    HEADCOUNT = "headcount"
+    TITLE = "title"
+
+    CHOICES = [
+        (NEWEST, "最新发布"),
+        (DEADLINE, "即将截止"),
+        (HEADCOUNT, "招聘人数最多"),
+        (TITLE, "岗位名称"),
+    ]
+    ORDERINGS = {
+        NEWEST: (F("published_on").desc(nulls_last=True), "-id"),
+        DEADLINE: (
+            F("closes_on").asc(nulls_last=True),
+            F("published_on").desc(),
+            "-id",
+        ),
+        HEADCOUNT: (F("headcount").desc(nulls_last=True), "-id"),
+        TITLE: ("title", "-id"),
+    }
+
+
+class PostingFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="关键词", method="filter_keyword", max_length=100
+    )
+    employer = ValuesFilter(label="用人单位", field_name="employer__name")
+    institution = ValuesFilter(label="招聘机构", method="filter_institution")
+    department = ValuesFilter(label="招聘部门", field_name="department__name")
+    location = ValuesFilter(label="工作地点", method="filter_location")
+    province = ValuesFilter(label="省份", method="filter_province")
+    grade = ValuesFilter(label="岗位职级", field_name="grade")
+    category = ValuesFilter(label="招聘类别", field_name="category")
+    certificate = ValuesFilter(label="资格证书", method="filter_certificate")
+    education = ValuesFilter(
+        label="我的学历",
+        method="filter_education",
+        coerce=_education,
+    )
+    experience = ValuesFilter(
+        label="我的工作年限",
+        method="filter_experience",
+        coerce=_whole_number(0, 60, "工作年限"),
+    )
+    age = ValuesFilter(
+        label="我的年龄",
+        method="filter_age",
+        coerce=_whole_number(16, 80, "年龄"),
+    )
+    sort = django_filters.ChoiceFilter(
+        label="排序", choices=SORT.CHOICES, method="apply_sort", empty_label=None
+    )
+
+    class Meta:
+        model = Posting
+        fields = []  # every filter is declared above, explicitly
+
+    def filter_keyword(self, queryset, name, value):
+        return search.matching(queryset, value) if value.strip() else queryset
+
+    def filter_institution(self, queryset, name, value):
+        if not value:
+            return queryset
+        named = Institution.objects.filter(name__in=value)
+        return queryset.filter(
+            institution__in=Institution.objects.with_descendants(named)
+        )
+
+    def filter_location(self, queryset, name, value):
+        if not value:
+            return queryset
+        located = PostingLocation.objects.filter(location__name__in=value)
+        return queryset.filter(pk__in=located.values("posting_id"))
+
+    def filter_province(self, queryset, name, value):
+        if not value:
+            return queryset
+        located = PostingLocation.objects.filter(location__province__in=value)
+        return queryset.filter(pk__in=located.values("posting_id"))
+
+    def filter_certificate(self, queryset, name, value):
+        if not value:
+            return queryset
+        named = PostingCertificate.objects.filter(certificate__name__in=value)
+        return queryset.filter(pk__in=named.values("posting_id"))
+
+    def filter_education(self, queryset, name, value):
+        if not value:
+            return queryset
+        highest = max(value)
+        return queryset.filter(
+            Q(min_education__lte=highest) | Q(min_education__isnull=True)
+        )
+
+    def filter_experience(self, queryset, name, value):
+        if not value:
+            return queryset
+        years = max(value)
+        return queryset.filter(
+            Q(min_years_experience__lte=years) | Q(min_years_experience__isnull=True)
+        )
+
+    def filter_age(self, queryset, name, value):
+        if not value:
+            return queryset
+        age = min(value)
+        return queryset.filter(Q(max_age__gte=age) | Q(max_age__isnull=True))
+
+    def apply_sort(self, queryset, name, value):
+        return queryset.order_by(*SORT.ORDERINGS[value or SORT.NEWEST])
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            queryset = queryset.order_by(*SORT.ORDERINGS[SORT.NEWEST])
+        return queryset
+
+
+# --- Facets and active-filter chips for the listing page -----------------------
+
+FACET_LIMIT = 30
+
+# parameter -> the path of the value it filters on, for counting
+FACET_PATHS = {
+    "employer": "employer__name",
+    "institution": "institution__name",
+    "department": "department__name",
+    "province": "posting_locations__location__province",
+    "location": "posting_locations__location__name",
+    "grade": "grade",
+    "category": "category",
+    "certificate": "posting_certificates__certificate__name",
+}
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    label: str
+    options: list
+
+
+def _without(data, name):
+    data = data.copy()
+    data.pop(name, None)
+    data.pop("page", None)
+    return data
+
+
+def facet_counts(filterset):
+    """For each filter, its options with the number of matching postings.
+
+    An option's count applies every *other* active filter, so ticking it
+    adds exactly that many postings to (or keeps them in) the result.
+    """
+    groups = []
+    for name, path in FACET_PATHS.items():
+        others = PostingFilter(
+            _without(filterset.data, name), queryset=filterset.queryset
+        )
+        queryset = others.qs.order_by()
+        counted = (
+            queryset.exclude(**{f"{path}__isnull": True})
+            .exclude(**{path: ""})
+            .values(path)
+            .annotate(count=Count("pk", distinct=True))
+            .order_by("-count", path)[:FACET_LIMIT]
+        )
+        selected = filterset.form.cleaned_data.get(name) or []
+        options = [
+            FacetOption(row[path], row["count"], row[path] in selected)
+            for row in counted
+        ]
+        shown = {option.value for option in options}
+        # A selected value stays visible (and removable) even with no matches.
+        options += [
+            FacetOption(value, 0, True) for value in selected if value not in shown
+        ]
+        groups.append(FacetGroup(name, str(filterset.filters[name].label), options))
+    return groups
+
+
+def education_facet(filterset):
+    """How many postings a candidate of each education level qualifies for."""
+    others = PostingFilter(
+        _without(filterset.data, "education"), queryset=filterset.queryset
+    )
+    per_floor = dict(
+        others.qs.order_by().values_list("min_education").annotate(count=Count("pk"))
+    )
+    selected = filterset.form.cleaned_data.get("education") or []
+    options, running = [], per_floor.get(None, 0)
+    for value, label in Education.choices:
+        running += per_floor.get(value, 0)
+        options.append(FacetOption(label, running, value in selected))
+    return options
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    value: str
+    remove_query: str
+
+
+def active_filters(filterset):
+    """Each active filter value, with the query string that removes just it."""
+    chips = []
+    data = filterset.data
+    for name, filter_ in filterset.filters.items():
+        if name == "sort":
+            continue
+        for value in data.getlist(name):
+            if not value.strip():
+                continue
+            remaining = data.copy()
+            remaining.setlist(name, [v for v in data.getlist(name) if v != value])
+            remaining.pop("page", None)
+            display = value
+            if name in ("experience",):
+                display = f"{value} 年"
+            elif name == "age":
+                display = f"{value} 岁"
+            chips.append(Chip(str(filter_.label), display, remaining.urlencode()))
+    return chips

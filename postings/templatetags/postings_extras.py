@@ -1,0 +1,52 @@
+from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from postings.importers.facts import clauses, is_preference_clause
+
+register = template.Library()
+
+
+@register.filter
+def mark_preferences(text):
+    """Wrap the "…者优先" clauses of a requirement in <mark class="preferred">.
+
+    A requirement such as "大学本科及以上学历，…证书者优先" states a condition
+    and a preference; candidates should see at a glance which part is which.
+    """
+    preferred = {clause for clause in clauses(text) if is_preference_clause(clause)}
+    if not preferred:
+        return escape(text)
+    pieces, position = [], 0
+    for clause in clauses(text):
+        start = text.find(clause, position)
+        if start < 0:
+            continue
+        pieces.append(escape(text[position:start]))
+        if clause in preferred:
+            pieces.append(format_html('<mark class="preferred">{}</mark>', clause))
+        else:
+            pieces.append(escape(clause))
+        position = start + len(clause)
+    pieces.append(escape(text[position:]))
+    return mark_safe("".join(str(piece) for piece in pieces))
+
+
+@register.filter
+def first_locations(locations, limit=4):
+    """ "喀什市、疏勒县、巴楚县、图木舒克市 等 22 地" for a long list."""
+    names = [location.name for location in locations]
+    if len(names) <= limit:
+        return "、".join(names)
+    return f"{'、'.join(names[:limit])} 等 {len(names)} 地"
+
+
+@register.simple_tag
+def grouped_requirements(requirements):
+    """Requirements grouped under their section headings, in order."""
+    groups = []
+    for requirement in requirements:
+        if not groups or groups[-1][0] != requirement.section:
+            groups.append((requirement.section, []))
+        groups[-1][1].append(requirement)
+    return groups

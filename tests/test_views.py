@@ -1,0 +1,445 @@
+"""Public pages: listing, detail, institution/department/reference pages,
+feeds, sitemap and robots, against the imported seed data."""
+
+import datetime
+import json
+import re
+from io import StringIO
+from xml.etree import ElementTree
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from postings.models import (
+    Department,
+    DepartmentDescription,
+    Institution,
+    Posting,
+    RoleDescription,
+)
+
+pytestmark = pytest.mark.django_db
+
+BOC = "000_6f3e1b58b6c4ffdc.txt"
+CQ = "001_d8b25c18b293cb0b.txt"
+CF = "002_7125a8409aacafa0.txt"
+
+
+@pytest.fixture
+def seeded():
+    call_command("import_seeds", stdout=StringIO())
+
+
+def posting_at(document, row):
+    return Posting.objects.get(source_document=document, source_row=row)
+
+
+def listing(client, **params):
+    return client.get(reverse("postings:posting_list"), params)
+
+
+def result_ids(response):
+    return [p.pk for p in response.context["page_obj"].object_list]
+
+
+# --- Listing ---------------------------------------------------------------------
+
+
+def test_listing_shows_open_postings_newest_first(seeded, client):
+    response = listing(client, per_page=100)
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 77
+    content = response.content.decode()
+    assert "共找到 <strong>77</strong> 个岗位" in content
+    assert "信息披露岗" in content
+
+
+def test_listing_hides_drafts_closed_and_past_deadline_postings(seeded, client, today):
+    draft = posting_at(BOC, 1)
+    Posting.objects.filter(pk=draft.pk).update(status="draft")
+    closed = posting_at(BOC, 2)
+    closed.close()
+    expired = posting_at(BOC, 3)
+    Posting.objects.filter(pk=expired.pk).update(
+        published_on=today - datetime.timedelta(days=30),
+        closes_on=today - datetime.timedelta(days=1),
+    )
+    ids = result_ids(listing(client, per_page=100))
+    assert len(ids) == 74
+    assert not {draft.pk, closed.pk, expired.pk} & set(ids)
+
+
+def test_pagination_keeps_the_filters(seeded, client):
+    response = listing(client, employer="中国银行", per_page=10, page=2)
+    assert response.status_code == 200
+    assert response.context["paginator"].num_pages == 5
+    content = response.content.decode()
+    assert (
+        'href="?employer=%E4%B8%AD%E5%9B%BD%E9%93%B6%E8%A1%8C&amp;per_page=10&amp;page=3"'
+        in content
+    )
+    assert 'aria-current="page">2<' in content
+
+
+def test_sorting(seeded, client, today):
+    by_headcount = result_ids(listing(client, sort="headcount", per_page=3))
+    assert by_headcount[0] == posting_at(BOC, 43).pk  # 35 people
+    assert Posting.objects.get(pk=by_headcount[1]).headcount == 24
+
+    soon = posting_at(CF, 5)
+    later = posting_at(CQ, 2)
+    Posting.objects.filter(pk=soon.pk).update(
+        closes_on=today + datetime.timedelta(days=2)
+    )
+    Posting.objects.filter(pk=later.pk).update(
+        closes_on=today + datetime.timedelta(days=9)
+    )
+    assert result_ids(listing(client, sort="deadline", per_page=2)) == [
+        soon.pk,
+        later.pk,
+    ]
+
+    titles = [
+        Posting.objects.get(pk=pk).title
+        for pk in result_ids(listing(client, sort="title", per_page=100))
+    ]
+    assert titles == sorted(titles)
+
+
+def test_listing_query_count_does_not_depend_on_page_size(
+    seeded, client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(16) as small:
+        listing(client, per_page=5)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        listing(client, per_page=100, province="新疆", q="客户")
+
+
+def test_chips_remove_one_value_each(seeded, client):
+    response = listing(client, province=["新疆", "甘肃"], grade="经理")
+    chips = {(c.label, c.value): c.remove_query for c in response.context["chips"]}
+    assert set(chips) == {("省份", "新疆"), ("省份", "甘肃"), ("岗位职级", "经理")}
+    follow = client.get(
+        reverse("postings:posting_list") + "?" + chips[("省份", "新疆")]
+    )
+    assert [c.value for c in follow.context["chips"]] == ["甘肃", "经理"]
+
+
+def test_empty_state(seeded, client):
+    response = listing(client, q="不存在的岗位名称")
+    assert response.status_code == 200
+    assert "没有符合条件的岗位" in response.content.decode()
+
+
+def test_facet_counts_follow_the_other_filters(seeded, client):
+    response = listing(client, province="新疆")
+    groups = {
+        g.name: {o.value: o for o in g.options}
+        for g in response.context["facet_groups"]
+    }
+    # Province counts ignore the province filter itself...
+    assert groups["province"]["新疆"].count == 2
+    assert groups["province"]["新疆"].selected
+    assert groups["province"]["北京"].count == 21
+    # ...while the other facets count within 新疆 only.
+    assert groups["location"]["喀什市"].count == 2
+    assert groups["location"]["北屯市"].count == 1
+    assert set(groups["employer"]) == {"中国银行"}
+    assert groups["grade"]["助理经理"].count == 1 and groups["grade"]["经理"].count == 1
+    education = {o.value: o.count for o in response.context["education_facet"]}
+    assert education == {"专科": 0, "本科": 2, "硕士": 2, "博士": 2}
+
+
+def test_education_facet_counts_cumulate(seeded, client):
+    education = {o.value: o.count for o in listing(client).context["education_facet"]}
+    unknown = Posting.objects.filter(min_education__isnull=True).count()
+    assert education["专科"] == unknown + 2
+    assert education["本科"] == 77
+    assert education["博士"] == 77
+
+
+# --- Bad input -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "age=abc",
+        "age=5",
+        "experience=-1",
+        "education=小学",
+        "per_page=100000",
+        "per_page=0",
+        "per_page=abc",
+        "page=abc",
+        "sort=random",
+        "location=" + "很长" * 100,
+        "&".join(f"province={i}" for i in range(40)),
+    ],
+)
+def test_invalid_values_give_a_clear_400(seeded, client, query):
+    response = client.get(reverse("postings:posting_list") + "?" + query)
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "无法按这些条件筛选" in content
+    assert "清除所有条件" in content
+
+
+def test_page_past_the_end_is_a_clear_404(seeded, client):
+    response = listing(client, page=99)
+    assert response.status_code == 404
+    assert "没有第 99 页：共 4 页。" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "unknown=1",
+        "q=",
+        "q=%00",
+        "q=%E4%B8",
+        "q=' OR 1=1 --",
+        "q=%25%25%25",
+        "q=_",
+        "q=\\",
+        "institution=不存在",
+        "employer=&province=",
+        "province[]=新疆",
+        "age=30&age=40",
+        "education=本科&education=硕士",
+        "page=-1",
+        "page=0",
+        "page=1.5",
+        "per_page=1",
+        "sort=",
+        "q=" + "长" * 200,
+        "q=<script>alert(1)</script>",
+    ],
+)
+def test_malformed_query_strings_never_give_a_server_error(seeded, client, query):
+    response = client.get(reverse("postings:posting_list") + "?" + query)
+    assert response.status_code < 500
+
+
+def test_user_text_is_escaped(seeded, client):
+    response = listing(client, q="<script>alert(1)</script>")
+    content = response.content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+# --- Detail ----------------------------------------------------------------------
+
+
+def json_ld(response):
+    match = re.search(
+        r'<script type="application/ld\+json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    return json.loads(match.group(1))
+
+
+def test_detail_page_shows_the_whole_posting(seeded, client):
+    posting = posting_at(BOC, 1)
+    response = client.get(posting.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    for text in (
+        "信息披露岗",
+        "中国银行",
+        "总行部门",
+        "董事会办公室",
+        "高级经理/经理",
+        "北京市",
+    ):
+        assert text in content
+    for duty in posting.duties.all():
+        assert f"<li>{duty.text}</li>" in content
+    assert '<mark class="preferred">具有特许金融分析师（CFA）' in content
+    assert "学历：本科及以上" in content and "年限：3 年及以上" in content
+    assert "000_6f3e1b58b6c4ffdc.txt 第 1 条" in content
+    assert 'name="robots" content="noindex"' not in content
+
+
+def test_detail_breadcrumb_links_employer_institution_department(seeded, client):
+    posting = posting_at(BOC, 43)
+    content = client.get(posting.get_absolute_url()).content.decode()
+    bank = Institution.objects.get(name="中国银行")
+    branch = Institution.objects.get(name="新疆区分行")
+    crumbs = re.search(r'<nav class="breadcrumb".*?</nav>', content, re.S).group(0)
+    assert crumbs.index(bank.get_absolute_url()) < crumbs.index(
+        branch.get_absolute_url()
+    )
+    assert posting.department.get_absolute_url() in crumbs
+
+
+def test_detail_json_ld_for_a_multi_location_posting(seeded, client):
+    posting = posting_at(BOC, 43)
+    data = json_ld(client.get(posting.get_absolute_url()))
+    assert data["@type"] == "JobPosting"
+    assert data["title"] == "综合服务经理"
+    assert data["hiringOrganization"]["name"] == "中国银行"
+    assert data["employmentUnit"]["name"] == "新疆区分行 · 营业网点"
+    assert data["totalJobOpenings"] == 35
+    assert data["datePosted"] == posting.published_on.isoformat()
+    assert len(data["jobLocation"]) == 22
+    assert data["jobLocation"][0]["address"] == {
+        "@type": "PostalAddress",
+        "addressCountry": "CN",
+        "addressRegion": "新疆维吾尔自治区",
+        "addressLocality": "喀什市",
+    }
+    assert data["educationRequirements"]["credentialCategory"] == "bachelor degree"
+    assert data["experienceRequirements"]["monthsOfExperience"] == 36
+    assert data["employmentType"] == "FULL_TIME"
+    assert data["identifier"]["value"] == str(posting.pk)
+    assert "<ol><li>从事柜面业务处理" in data["description"]
+    assert "validThrough" not in data
+
+
+def test_json_ld_has_valid_through_when_a_deadline_is_set(seeded, client, today):
+    posting = posting_at(CF, 1)
+    Posting.objects.filter(pk=posting.pk).update(
+        closes_on=today + datetime.timedelta(days=10)
+    )
+    data = json_ld(client.get(posting.get_absolute_url()))
+    assert data["validThrough"].startswith(
+        (today + datetime.timedelta(days=10)).isoformat()
+    )
+    assert "totalJobOpenings" not in data  # the source states no headcount
+
+
+def test_closed_posting_keeps_its_page_with_a_notice_and_noindex(seeded, client, today):
+    closed = posting_at(BOC, 2)
+    closed.close()
+    expired = posting_at(BOC, 3)
+    Posting.objects.filter(pk=expired.pk).update(
+        published_on=today - datetime.timedelta(days=30),
+        closes_on=today - datetime.timedelta(days=1),
+    )
+    for posting in (closed, expired):
+        response = client.get(posting.get_absolute_url())
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "已截止" in content
+        assert '<meta name="robots" content="noindex">' in content
+
+
+def test_draft_has_no_public_page(seeded, client):
+    draft = posting_at(BOC, 4)
+    Posting.objects.filter(pk=draft.pk).update(status="draft")
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_related_postings_share_department_or_title(seeded, client):
+    response = client.get(posting_at(BOC, 43).get_absolute_url())
+    related = {p.pk for p in response.context["related_postings"]}
+    assert posting_at(BOC, 44).pk in related  # same 营业网点 of 新疆区分行
+    assert posting_at(BOC, 37).pk in related  # same title at 黑龙江省分行
+
+
+def test_detail_query_count_is_small_and_constant(
+    seeded, client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        client.get(posting_at(BOC, 43).get_absolute_url())
+    with django_assert_max_num_queries(12):
+        client.get(posting_at(BOC, 1).get_absolute_url())
+
+
+# --- Institution, department and reference pages ------------------------------------
+
+
+def test_employer_page_lists_every_branch_posting(seeded, client):
+    bank = Institution.objects.get(name="中国银行", parent=None)
+    response = client.get(bank.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["posting_count"] == 44
+    assert "新疆区分行" in response.content.decode()
+
+
+def test_unnamed_employer_page_says_so(seeded, client):
+    company = Institution.objects.get(name="某消费金融公司")
+    content = client.get(company.get_absolute_url()).content.decode()
+    assert "未写明用人单位名称" in content
+
+
+def test_department_page(seeded, client):
+    department = Department.objects.get(name="互联网金融部")
+    response = client.get(department.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["posting_count"] == 10
+
+
+def test_reference_pages_show_role_and_department_descriptions(seeded, client):
+    index = client.get(reverse("postings:reference_index"))
+    assert index.status_code == 200
+    content = index.content.decode()
+    assert "不是正在招聘的岗位" in content
+    role = RoleDescription.objects.filter(title__contains="科技员").first()
+    assert role.title in content
+    page = client.get(role.get_absolute_url()).content.decode()
+    assert "负责网络管理和维护" in page
+    description = DepartmentDescription.objects.filter(name="营业部").first()
+    assert (
+        "负责办理总行对外经营的各项业务"
+        in client.get(description.get_absolute_url()).content.decode()
+    )
+
+
+# --- Feeds and discovery ----------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_feed_lists_newest_postings_and_takes_filters(seeded, client):
+    response = client.get(reverse("postings:posting_feed"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    entries = ElementTree.fromstring(response.content).findall(f"{ATOM}entry")
+    assert len(entries) == 50
+
+    filtered = client.get(reverse("postings:posting_feed"), {"province": "新疆"})
+    titles = [
+        e.find(f"{ATOM}title").text
+        for e in ElementTree.fromstring(filtered.content).findall(f"{ATOM}entry")
+    ]
+    assert sorted(titles) == [
+        "客户经理（公司/个人） · 中国银行 新疆区分行",
+        "综合服务经理 · 中国银行 新疆区分行",
+    ]
+
+
+def test_feed_rejects_invalid_filters(seeded, client):
+    assert (
+        client.get(reverse("postings:posting_feed"), {"age": "abc"}).status_code == 400
+    )
+
+
+def test_sitemap_lists_open_postings_only(seeded, client):
+    closed = posting_at(BOC, 2)
+    closed.close()
+    index = client.get(reverse("sitemap"))
+    assert index.status_code == 200
+    section = client.get("/sitemap-postings.xml")
+    assert section.status_code == 200
+    urls = [
+        loc.text
+        for loc in ElementTree.fromstring(section.content).iter(
+            "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+        )
+    ]
+    assert len(urls) == 76
+    assert not any(u.endswith(closed.get_absolute_url()) for u in urls)
+
+
+def test_robots_txt(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    content = response.content.decode()
+    assert "Disallow: /admin/" in content
+    assert "Sitemap: http://testserver/sitemap.xml" in content
