@@ -1,8 +1,8 @@
 # Two commands on a fresh machine:
 #   make run   - set everything up and serve the seeded board on http://127.0.0.1:8000
 #   make test  - set everything up and run the whole test suite
-# Python 3.11+ is the only prerequisite; the browser tests use Debian's chromium,
-# which `make test` installs with apt-get when it is missing and it may.
+# Python 3.11+ is the only prerequisite; the tests also use Debian's chromium and
+# LibreOffice, which `make test` installs with apt-get when they are missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed lint format chromium clean
+.PHONY: run test install seed lint format test-prerequisites clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
@@ -39,20 +39,19 @@ seed: install
 
 # Tests run with DEBUG off, like production; the key only signs test sessions.
 test: export DJANGO_SECRET_KEY ?= insecure-test-only-key
-test: install chromium
+test: install test-prerequisites
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Browser tests drive Debian's Chromium (never a downloaded one).
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; \
-	  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; \
-	  else \
-	    echo "The browser tests need Debian's chromium: apt-get install chromium" >&2; exit 1; \
-	  fi; }
+# The browser tests drive Debian's Chromium (never a downloaded one) and the
+# spreadsheet tests open exports in LibreOffice; install both when missing.
+TEST_PACKAGES := chromium fonts-noto-cjk libreoffice-calc-nogui
+test-prerequisites:
+	@if command -v chromium >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then SUDO=; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then SUDO=sudo; \
+	else echo "The tests need Debian's $(TEST_PACKAGES): apt-get install $(TEST_PACKAGES)" >&2; exit 1; fi; \
+	echo "Installing Debian's $(TEST_PACKAGES) for the browser and spreadsheet tests"; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES)
 
 lint: install
 	$(BIN)/ruff check .

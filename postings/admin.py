@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
 
+from . import exports
 from .models import (
     Certificate,
     Department,
@@ -158,7 +163,14 @@ class PostingAdmin(admin.ModelAdmin):
         RequirementInline,
         PostingCertificateInline,
     )
-    actions = ("publish_selected", "close_selected", "reopen_selected")
+    actions = (
+        "publish_selected",
+        "close_selected",
+        "reopen_selected",
+        "export_selected_csv",
+        "export_selected_xlsx",
+        "export_selected_json",
+    )
     fieldsets = (
         (
             None,
@@ -212,6 +224,57 @@ class PostingAdmin(admin.ModelAdmin):
             )
         for message in refused:
             self.message_user(request, message, messages.WARNING)
+
+    # --- Exports: the selection, or everything the changelist's filters show ---
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [
+            path("export/<str:export_format>/", export, name="postings_posting_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, export_format):
+        """The current changelist (filters, search, order) as a file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if export_format not in exports.FORMATS:
+            message = f"不支持的导出格式“{export_format[:20]}”。"
+            context = {**self.admin_site.each_context(request), "errors": [message]}
+            return render(
+                request, "admin/postings/export_error.html", context, status=400
+            )
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            context = {
+                **self.admin_site.each_context(request),
+                "errors": ["筛选条件无效，请返回列表重新筛选。"],
+            }
+            return render(
+                request, "admin/postings/export_error.html", context, status=400
+            )
+        queryset = changelist.get_queryset(request)
+        return self._export(request, queryset, export_format, ["admin"])
+
+    def _export(self, request, queryset, export_format, labels):
+        name = exports.filename(export_format, labels, today=timezone.localdate())
+        row_iter = exports.rows(
+            queryset, base_url=request.build_absolute_uri("/"), internal=True
+        )
+        return exports.response(row_iter, export_format, name, internal=True)
+
+    @admin.action(description="导出所选岗位（CSV）", permissions=["view"])
+    def export_selected_csv(self, request, queryset):
+        return self._export(request, queryset.order_by("pk"), "csv", ["selected"])
+
+    @admin.action(description="导出所选岗位（Excel）", permissions=["view"])
+    def export_selected_xlsx(self, request, queryset):
+        return self._export(request, queryset.order_by("pk"), "xlsx", ["selected"])
+
+    @admin.action(description="导出所选岗位（JSON）", permissions=["view"])
+    def export_selected_json(self, request, queryset):
+        return self._export(request, queryset.order_by("pk"), "json", ["selected"])
 
     @admin.action(description="发布所选岗位", permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -1,14 +1,28 @@
-"""Postings as rows for recruiters: one column schema for every format.
+"""Postings as files for recruiters: one column schema, three formats.
 
-The keys below, in this order, are the JSON export's; CSV and Excel use the
-Chinese headers mapped one-to-one from them. Rows are produced lazily from a
-chunked iterator, so an export of any size holds one chunk in memory.
+The keys in COLUMNS, in this order, are the JSON export's; CSV and Excel use
+the Chinese headers mapped one-to-one from them. Rows come from a chunked
+iterator and every writer is streaming or constant-memory, so an export of
+any size holds one chunk of postings in memory:
+
+- CSV is produced row by row straight into the response (UTF-8 with a
+  byte-order mark, which Excel needs to read Chinese text correctly);
+- XLSX is written by XlsxWriter in constant-memory mode to a temporary file,
+  then streamed;
+- JSON is produced object by object.
 """
 
+import csv
+import datetime
 import json
+import re
+import tempfile
+from urllib.parse import quote
 
+import xlsxwriter
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from .models import PostingCertificate, PostingLocation
@@ -37,10 +51,43 @@ COLUMNS = [
     ("source_document", "来源文件"),
     ("source_position", "来源序号"),
 ]
-KEYS = [key for key, _ in COLUMNS]
-HEADERS = dict(COLUMNS)
+# HR and recruiters in the admin also see the workflow state and record dates.
+INTERNAL_COLUMNS = [
+    ("workflow_status", "流程状态"),
+    ("created_at", "创建时间"),
+    ("updated_at", "最后修改时间"),
+]
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
 
 CHUNK_SIZE = 2000
+LIST_SEPARATOR = "、"
+
+# Column widths in Excel character units; long text wraps inside its cell.
+_WIDTHS = {
+    "id": 8,
+    "url": 36,
+    "title": 24,
+    "employer": 14,
+    "institution": 16,
+    "department": 16,
+    "grade": 14,
+    "category": 14,
+    "locations": 30,
+    "duties": 60,
+    "requirements": 60,
+    "certificates": 20,
+    "source_document": 26,
+    "created_at": 20,
+    "updated_at": 20,
+}
+_WRAPPED = {"locations", "duties", "requirements", "certificates"}
+_DATES = {"published_on", "closes_on"}
+_DATETIMES = {"created_at", "updated_at"}
 
 
 def public_status(posting, today):
@@ -78,14 +125,17 @@ def for_export(queryset):
     )
 
 
-def rows(queryset, *, base_url=None, today=None):
-    """One dict per posting, keys in COLUMNS order; lists stay lists."""
+def columns(internal=False):
+    return COLUMNS + INTERNAL_COLUMNS if internal else COLUMNS
+
+
+def rows(queryset, *, base_url=None, today=None, internal=False):
+    """One dict per posting, keys in column order; lists stay lists."""
     base_url = (base_url or settings.SITE_URL).rstrip("/")
     today = today or timezone.localdate()
     for posting in for_export(queryset).iterator(chunk_size=CHUNK_SIZE):
         locations = [pl.location for pl in posting.posting_locations.all()]
-        provinces = list(dict.fromkeys(location.province for location in locations))
-        yield {
+        row = {
             "id": posting.pk,
             "url": f"{base_url}{posting.get_absolute_url()}",
             "employer": posting.employer.name,
@@ -96,30 +146,177 @@ def rows(queryset, *, base_url=None, today=None):
             "category": posting.category,
             "headcount": posting.headcount,
             "locations": [location.name for location in locations],
-            "provinces": provinces,
+            "provinces": list(
+                dict.fromkeys(location.province for location in locations)
+            ),
             "duties": [duty.text for duty in posting.duties.all()],
             "requirements": [requirement_text(r) for r in posting.requirements.all()],
-            "min_education": posting.get_min_education_display()
-            if posting.min_education
-            else None,
+            "min_education": (
+                posting.get_min_education_display() if posting.min_education else None
+            ),
             "min_years_experience": posting.min_years_experience,
             "max_age": posting.max_age,
             "certificates": [
                 pc.certificate.name for pc in posting.posting_certificates.all()
             ],
             "status": public_status(posting, today),
-            "published_on": posting.published_on.isoformat()
-            if posting.published_on
-            else None,
-            "closes_on": posting.closes_on.isoformat() if posting.closes_on else None,
+            "published_on": posting.published_on,
+            "closes_on": posting.closes_on,
             "source_document": posting.source_document or None,
             "source_position": posting.source_row,
         }
+        if internal:
+            row["workflow_status"] = posting.get_status_display()
+            row["created_at"] = timezone.localtime(posting.created_at)
+            row["updated_at"] = timezone.localtime(posting.updated_at)
+        yield row
+
+
+# --- Cell values ----------------------------------------------------------------
+
+
+def numbered(items):
+    """Duties and requirements keep their numbering inside one cell."""
+    return "\n".join(f"{number}. {text}" for number, text in enumerate(items, start=1))
+
+
+def flat_value(key, value):
+    """A row value as spreadsheet text or number (CSV and XLSX share this)."""
+    if value is None:
+        return ""
+    if key in ("duties", "requirements"):
+        return numbered(value)
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def json_value(value):
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- Writers -----------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write() returns what it was given."""
+
+    def write(self, value):
+        return value
+
+
+def iter_csv(row_iter, *, internal=False):
+    """CSV text, one row per chunk, with a BOM so Excel reads it as UTF-8."""
+    keys = [key for key, _ in columns(internal)]
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow([header for _, header in columns(internal)])
+    for row in row_iter:
+        yield writer.writerow([flat_value(key, row[key]) for key in keys])
 
 
 def iter_json(row_iter):
     """A JSON array, one object per line, produced piece by piece."""
     yield "["
     for index, row in enumerate(row_iter):
-        yield ("\n" if index == 0 else ",\n") + json.dumps(row, ensure_ascii=False)
+        data = {key: json_value(value) for key, value in row.items()}
+        yield ("\n" if index == 0 else ",\n") + json.dumps(data, ensure_ascii=False)
     yield "\n]\n"
+
+
+def write_xlsx(row_iter, target, *, internal=False):
+    """An .xlsx workbook with a bold, frozen, filterable header row.
+
+    XlsxWriter's constant-memory mode flushes each row to disk as it is
+    written, so memory does not grow with the number of rows.
+    """
+    cols = columns(internal)
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_urls": False,
+            "strings_to_formulas": False,
+        },
+    )
+    sheet = workbook.add_worksheet("招聘岗位")
+    header = workbook.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
+    top = workbook.add_format({"valign": "top"})
+    date = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
+    stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
+    for index, (key, title) in enumerate(cols):
+        sheet.set_column(index, index, _WIDTHS.get(key, 12))
+        sheet.write_string(0, index, title, header)
+    sheet.freeze_panes(1, 0)
+
+    last_row = 0
+    for last_row, row in enumerate(row_iter, start=1):
+        for index, (key, _) in enumerate(cols):
+            value = row[key]
+            if value is None or value == "" or value == []:
+                sheet.write_blank(last_row, index, None, top)
+            elif key in _DATES:
+                sheet.write_datetime(last_row, index, value, date)
+            elif key in _DATETIMES:
+                sheet.write_datetime(last_row, index, value.replace(tzinfo=None), stamp)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                sheet.write_number(last_row, index, value, top)
+            else:
+                text = flat_value(key, value)
+                sheet.write_string(
+                    last_row, index, text, wrapped if key in _WRAPPED else top
+                )
+    sheet.autofilter(0, 0, last_row, len(cols) - 1)
+    workbook.close()
+
+
+def xlsx_file(row_iter, *, internal=False):
+    """The workbook in a temporary file, rewound, for streaming to a client.
+
+    The caller owns the file: FileResponse closes (and so deletes) it once sent.
+    """
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    write_xlsx(row_iter, handle, internal=internal)
+    handle.seek(0)
+    return handle
+
+
+def response(row_iter, export_format, name, *, internal=False):
+    """A download of the rows in one of FORMATS, streamed to the client."""
+    if export_format == "csv":
+        response = StreamingHttpResponse(iter_csv(row_iter, internal=internal))
+    elif export_format == "json":
+        response = StreamingHttpResponse(iter_json(row_iter))
+    else:
+        response = FileResponse(xlsx_file(row_iter, internal=internal))
+    response["Content-Type"] = FORMATS[export_format]
+    response["Content-Disposition"] = content_disposition(name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- File names -----------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def filename(extension, labels=(), today=None):
+    """ "postings-20261123-喀什市-专科.xlsx": what and when, in the name."""
+    today = today or timezone.localdate()
+    parts = ["postings", today.strftime("%Y%m%d")]
+    parts += [_UNSAFE.sub("_", label).strip("_") for label in labels if label]
+    name = "-".join(part for part in parts if part)[:120]
+    return f"{name}.{extension}"
+
+
+def content_disposition(name):
+    """attachment with an ASCII fallback name and the full UTF-8 name (RFC 6266)."""
+    ascii_name = name.encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"-{2,}", "-", ascii_name).replace("-.", ".")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

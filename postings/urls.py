@@ -10,6 +10,7 @@ urlpatterns = [
     path(
         "postings/<int:pk>/", views.PostingDetailView.as_view(), name="posting_detail"
     ),
+    path("export.<str:export_format>", views.posting_export, name="posting_export"),
     path("feeds/postings.atom", LatestPostingsFeed(), name="posting_feed"),
     path(
         "institutions/<int:pk>/",

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 
+from . import exports
 from .filters import SORT, PostingFilter, active_filters, education_facet, facet_counts
 from .models import (
     Department,
@@ -108,6 +109,36 @@ def posting_list(request):
         }
     )
     return render(request, "postings/posting_list.html", context)
+
+
+def posting_export(request, export_format):
+    """The listing's exact filtered and sorted set, every page, as a file."""
+    if export_format not in exports.FORMATS:
+        formats = "、".join(exports.FORMATS)
+        message = f"不支持的导出格式“{export_format[:20]}”：可选 {formats}。"
+        return render(
+            request, "postings/export_error.html", {"errors": [message]}, status=400
+        )
+    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
+    if not filterset.is_valid():
+        errors = [
+            f"{filterset.filters[field].label}：{message}"
+            for field, messages in filterset.errors.items()
+            for message in messages
+        ]
+        return render(
+            request, "postings/export_error.html", {"errors": errors}, status=400
+        )
+    labels = [
+        value
+        for name in filterset.filters
+        if name != "sort"
+        for value in request.GET.getlist(name)
+        if value.strip()
+    ]
+    name = exports.filename(export_format, labels)
+    row_iter = exports.rows(filterset.qs, base_url=request.build_absolute_uri("/"))
+    return exports.response(row_iter, export_format, name)
 
 
 class PostingDetailView(DetailView):

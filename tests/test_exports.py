@@ -1,11 +1,20 @@
-import json
-from io import StringIO
+"""Recruiter exports: every format read back and compared with the listing."""
 
+import csv
+import io
+import json
+import shutil
+import subprocess
+from io import StringIO
+from urllib.parse import unquote
+
+import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from postings import exports
-from postings.models import Posting
+from postings.models import Duty, Posting, Requirement
 
 pytestmark = pytest.mark.django_db
 
@@ -15,31 +24,316 @@ EXPECTED_KEYS = [
     "min_years_experience", "max_age", "certificates", "status", "published_on",
     "closes_on", "source_document", "source_position",
 ]  # fmt: skip
+HEADERS = [
+    "编号", "链接", "用人单位", "招聘机构", "招聘部门", "岗位名称", "岗位职级", "招聘类别",
+    "招聘人数", "工作地点", "省份", "岗位职责", "任职要求", "最低学历", "最低工作年限",
+    "年龄上限", "资格证书", "状态", "发布日期", "报名截止日期", "来源文件", "来源序号",
+]  # fmt: skip
+TRICKY = '负责"重点客户"拜访, 签约；\n第二行，含逗号,和引号"'
+
+FILTER_COMBINATIONS = [
+    {},
+    {"province": "新疆"},
+    {"location": ["喀什市", "南宁市"], "sort": "headcount"},
+    {"q": "客户经理", "education": "专科"},
+    {"employer": "中国银行", "grade": "经理", "sort": "title"},
+    {"category": "风险管理类", "experience": "3"},
+    {"certificate": "CFA"},
+    {"q": "重点客户", "location": "喀什市"},
+]
 
 
 @pytest.fixture
-def imported():
+def seeded():
     call_command("import_seeds", stdout=StringIO())
+    # Text that CSV must quote: commas, quotes and a line break.
+    posting = Posting.objects.get(
+        source_document="000_6f3e1b58b6c4ffdc.txt", source_row=44
+    )
+    Duty.objects.filter(posting=posting, position=1).update(text=TRICKY)
+    Requirement.objects.filter(posting=posting, position=1).update(
+        text="大学本科,及以上学历"
+    )
+    posting.update_search_document()
+    return posting
 
 
-def export_json(*args):
+def listing_ids(client, params):
+    response = client.get(reverse("postings:posting_list"), {**params, "per_page": 100})
+    assert response.status_code == 200
+    ids = [p.pk for p in response.context["page_obj"].object_list]
+    assert response.context["paginator"].num_pages == 1
+    return ids
+
+
+def download(client, export_format, params):
+    response = client.get(
+        reverse("postings:posting_export", args=[export_format]), params
+    )
+    assert response.status_code == 200, response.content[:500]
+    body = b"".join(response.streaming_content)
+    return response, body
+
+
+def expected_rows(ids):
+    queryset = Posting.objects.filter(pk__in=ids)
+    by_id = {
+        row["id"]: row for row in exports.rows(queryset, base_url="http://testserver")
+    }
+    return [by_id[pk] for pk in ids]
+
+
+def as_json(row):
+    return {key: exports.json_value(value) for key, value in row.items()}
+
+
+def as_text(row):
+    return [str(exports.flat_value(key, row[key])) for key in EXPECTED_KEYS]
+
+
+@pytest.mark.parametrize("params", FILTER_COMBINATIONS, ids=lambda p: repr(p))
+def test_json_export_equals_the_listing(client, seeded, params):
+    ids = listing_ids(client, params)
+    response, body = download(client, "json", params)
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    data = json.loads(body)
+    assert [row["id"] for row in data] == ids
+    assert all(list(row) == EXPECTED_KEYS for row in data)
+    assert data == [as_json(row) for row in expected_rows(ids)]
+
+
+@pytest.mark.parametrize("params", FILTER_COMBINATIONS, ids=lambda p: repr(p))
+def test_csv_export_equals_the_listing(client, seeded, params):
+    ids = listing_ids(client, params)
+    response, body = download(client, "csv", params)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert table[0] == HEADERS
+    assert [int(row[0]) for row in table[1:]] == ids
+    assert table[1:] == [as_text(row) for row in expected_rows(ids)]
+
+
+@pytest.mark.parametrize("params", FILTER_COMBINATIONS, ids=lambda p: repr(p))
+def test_xlsx_export_equals_the_listing(client, seeded, params):
+    ids = listing_ids(client, params)
+    response, body = download(client, "xlsx", params)
+    assert response["Content-Type"] == exports.FORMATS["xlsx"]
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert list(table[0]) == HEADERS
+    assert [row[0] for row in table[1:]] == ids
+    for cells, row in zip(table[1:], expected_rows(ids), strict=True):
+        for key, cell in zip(EXPECTED_KEYS, cells, strict=True):
+            value = row[key]
+            if key in ("published_on", "closes_on"):
+                assert (cell.date() if cell else None) == value
+            elif isinstance(value, int):
+                assert cell == value  # numbers stay numbers
+            else:
+                assert (cell or "") == exports.flat_value(key, value)
+
+
+def test_multi_location_and_tricky_text_survive_every_format(client, seeded):
+    params = {"q": "重点客户", "province": "新疆"}
+    _, json_body = download(client, "json", params)
+    (row,) = json.loads(json_body)
+    assert row["duties"][0] == TRICKY
+    assert len(row["locations"]) == 11
+
+    _, csv_body = download(client, "csv", params)
+    (_, cells) = list(csv.reader(io.StringIO(csv_body.decode("utf-8-sig"), newline="")))
+    assert cells[HEADERS.index("岗位职责")] == f"1. {TRICKY}"
+    assert cells[HEADERS.index("任职要求")].startswith("1. 大学本科,及以上学历\n2. ")
+    assert cells[HEADERS.index("工作地点")].split("、")[:3] == [
+        "喀什市",
+        "图木舒克市",
+        "和田市",
+    ]
+
+    _, xlsx_body = download(client, "xlsx", params)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_body)).active
+    assert sheet.cell(2, HEADERS.index("岗位职责") + 1).value.startswith(f"1. {TRICKY}")
+
+
+def test_xlsx_is_a_tidy_spreadsheet(client, seeded):
+    _, body = download(client, "xlsx", {"province": "新疆"})
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:V3"
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.column_dimensions["L"].width > 50  # duties
+    assert sheet.cell(2, HEADERS.index("岗位职责") + 1).alignment.wrap_text
+    assert sheet.cell(2, HEADERS.index("招聘人数") + 1).data_type == "n"
+
+
+def test_xlsx_opens_in_libreoffice(client, seeded, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, (
+        "LibreOffice (Debian's libreoffice-calc-nogui) is needed for this test"
+    )
+    _, body = download(client, "xlsx", {"province": "新疆"})
+    source = tmp_path / "postings.xlsx"
+    source.write_bytes(body)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    table = list(
+        csv.reader((tmp_path / "postings.csv").open(encoding="utf-8", newline=""))
+    )
+    assert table[0] == HEADERS
+    assert [row[HEADERS.index("岗位名称")] for row in table[1:]] == [
+        "客户经理（公司/个人）",
+        "综合服务经理",
+    ]
+    assert table[2][HEADERS.index("招聘人数")] == "35"
+
+
+def test_zero_rows_is_a_valid_file_with_only_the_header(client, seeded):
+    params = {"q": "没有这样的岗位"}
+    _, csv_body = download(client, "csv", params)
+    assert list(csv.reader(io.StringIO(csv_body.decode("utf-8-sig")))) == [HEADERS]
+    _, json_body = download(client, "json", params)
+    assert json.loads(json_body) == []
+    _, xlsx_body = download(client, "xlsx", params)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_body)).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [HEADERS]
+
+
+def test_file_names_say_what_and_when_with_an_ascii_fallback(client, seeded, today):
+    response, _ = download(client, "xlsx", {"location": "喀什市", "education": "本科"})
+    disposition = response["Content-Disposition"]
+    stamp = today.strftime("%Y%m%d")
+    assert f'attachment; filename="postings-{stamp}.xlsx"' in disposition
+    utf8_name = disposition.split("filename*=UTF-8''")[1]
+    assert unquote(utf8_name) == f"postings-{stamp}-喀什市-本科.xlsx"
+    assert disposition.isascii()
+
+
+@pytest.mark.parametrize("export_format", ["pdf", "xls", "csv.exe"])
+def test_unknown_format_is_a_clear_400(client, seeded, export_format):
+    response = client.get(reverse("postings:posting_export", args=[export_format]))
+    assert response.status_code == 400
+    assert "不支持的导出格式" in response.content.decode()
+
+
+def test_invalid_filter_is_a_clear_400(client, seeded):
+    response = client.get(
+        reverse("postings:posting_export", args=["csv"]), {"age": "old"}
+    )
+    assert response.status_code == 400
+    assert "年龄须为整数" in response.content.decode()
+
+
+def test_public_export_covers_open_postings_only(client, seeded):
+    closed = Posting.objects.get(
+        source_document="000_6f3e1b58b6c4ffdc.txt", source_row=1
+    )
+    closed.close()
+    _, body = download(client, "json", {})
+    ids = [row["id"] for row in json.loads(body)]
+    assert closed.pk not in ids
+    assert len(ids) == 76
+    assert "workflow_status" not in json.loads(body)[0]
+
+
+# --- Admin export -------------------------------------------------------------------
+
+
+def test_admin_export_of_the_changelist_follows_its_filters(admin_client, seeded):
+    closed = Posting.objects.get(
+        source_document="000_6f3e1b58b6c4ffdc.txt", source_row=2
+    )
+    closed.close()
+    url = reverse("admin:postings_posting_export", args=["json"])
+    response = admin_client.get(url, {"status__exact": "closed"})
+    assert response.status_code == 200
+    data = json.loads(b"".join(response.streaming_content))
+    assert [row["id"] for row in data] == [closed.pk]
+    assert data[0]["workflow_status"] == "已关闭"
+    assert data[0]["status"] == "已截止"
+    assert list(data[0])[-3:] == ["workflow_status", "created_at", "updated_at"]
+
+    searched = admin_client.get(url, {"q": "综合服务经理"})
+    titles = {row["title"] for row in json.loads(b"".join(searched.streaming_content))}
+    assert titles == {"综合服务经理"}
+
+
+def test_admin_changelist_links_to_the_export_of_its_filters(admin_client, seeded):
+    response = admin_client.get(
+        reverse("admin:postings_posting_changelist"), {"status__exact": "published"}
+    )
+    content = response.content.decode()
+    export_url = reverse("admin:postings_posting_export", args=["xlsx"])
+    assert f"{export_url}?status__exact=published" in content
+
+
+def test_admin_export_action_exports_the_selection(admin_client, seeded):
+    chosen = list(Posting.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    response = admin_client.post(
+        reverse("admin:postings_posting_changelist"),
+        {"action": "export_selected_csv", "_selected_action": chosen},
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(body)))
+    assert table[0][-3:] == ["流程状态", "创建时间", "最后修改时间"]
+    assert [int(row[0]) for row in table[1:]] == chosen
+
+
+def test_admin_export_with_bad_lookup_is_a_400(admin_client, seeded):
+    url = reverse("admin:postings_posting_export", args=["csv"])
+    assert admin_client.get(url, {"nonsense__field": "1"}).status_code == 400
+    assert (
+        admin_client.get(
+            reverse("admin:postings_posting_export", args=["doc"])
+        ).status_code
+        == 400
+    )
+
+
+def test_admin_export_needs_a_login(client, seeded):
+    response = client.get(reverse("admin:postings_posting_export", args=["csv"]))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+# --- Command line ------------------------------------------------------------------------
+
+
+def export_cli(*args):
     out = StringIO()
-    call_command("export_postings", "--format", "json", *args, stdout=out)
-    return json.loads(out.getvalue())
+    call_command("export_postings", *args, stdout=out)
+    return out.getvalue()
 
 
-def test_json_export_has_every_posting_with_the_documented_keys_in_order(imported):
-    data = export_json()
+def test_cli_json_has_every_posting_with_the_documented_keys(seeded):
+    data = json.loads(export_cli("--format", "json"))
     assert len(data) == Posting.objects.count() == 77
     assert all(list(row) == EXPECTED_KEYS for row in data)
     assert [key for key, _ in exports.COLUMNS] == EXPECTED_KEYS
 
 
-def test_json_export_of_a_multi_location_posting(imported):
+def test_cli_json_of_a_multi_location_posting(seeded):
     posting = Posting.objects.get(
         source_document="000_6f3e1b58b6c4ffdc.txt", source_row=43
     )
-    row = next(r for r in export_json() if r["id"] == posting.pk)
+    row = next(
+        r for r in json.loads(export_cli("--format", "json")) if r["id"] == posting.pk
+    )
     assert row["url"] == f"http://127.0.0.1:8000/postings/{posting.pk}/"
     assert (row["employer"], row["institution"], row["department"]) == (
         "中国银行",
@@ -61,6 +355,7 @@ def test_json_export_of_a_multi_location_posting(imported):
         None,
     )
     assert row["status"] == "招聘中"
+    assert row["published_on"] == posting.published_on.isoformat()
     assert row["closes_on"] is None
     assert (row["source_document"], row["source_position"]) == (
         "000_6f3e1b58b6c4ffdc.txt",
@@ -68,11 +363,11 @@ def test_json_export_of_a_multi_location_posting(imported):
     )
 
 
-def test_json_export_keeps_unknowns_null_and_sections_in_requirements(imported):
+def test_cli_json_keeps_unknowns_null_and_sections_in_requirements(seeded):
     posting = Posting.objects.get(
         source_document="001_d8b25c18b293cb0b.txt", source_row=3
     )
-    row = next(r for r in export_json() if r["id"] == posting.pk)
+    row = next(r for r in json.loads(export_cli()) if r["id"] == posting.pk)
     assert row["headcount"] is None
     assert row["locations"] == [] and row["provinces"] == []
     assert row["institution"] == "重庆银行" and row["department"] == "互联网金融部"
@@ -88,9 +383,53 @@ def test_json_export_keeps_unknowns_null_and_sections_in_requirements(imported):
     )
 
 
-def test_json_export_to_a_file(imported, tmp_path):
+def test_cli_filters_like_the_url(seeded):
+    data = json.loads(
+        export_cli("--location", "喀什市", "--location", "银川市", "--sort", "title")
+    )
+    assert [row["title"] for row in data] == [
+        "安保经理（消防）",
+        "客户经理（公司/个人）",
+        "综合服务经理",
+    ]
+    assert json.loads(export_cli("--location", "喀什市", "--education", "专科")) == []
+
+
+def test_cli_csv_and_xlsx_files(seeded, tmp_path):
+    csv_path, xlsx_path = tmp_path / "p.csv", tmp_path / "p.xlsx"
+    call_command(
+        "export_postings",
+        "--format",
+        "csv",
+        "--output",
+        str(csv_path),
+        "--province",
+        "新疆",
+    )
+    table = list(csv.reader(csv_path.open(encoding="utf-8-sig", newline="")))
+    assert table[0] == HEADERS and len(table) == 3
+    call_command(
+        "export_postings",
+        "--format",
+        "xlsx",
+        "--output",
+        str(xlsx_path),
+        "--province",
+        "新疆",
+    )
+    sheet = openpyxl.load_workbook(xlsx_path).active
+    assert sheet.max_row == 3
+
+
+def test_cli_rejects_bad_input_clearly(seeded):
+    with pytest.raises(CommandError, match="--age: 年龄须为整数"):
+        export_cli("--age", "old")
+    with pytest.raises(CommandError, match="give --output"):
+        export_cli("--format", "xlsx")
+
+
+def test_cli_json_to_a_file_keeps_chinese_readable(seeded, tmp_path):
     target = tmp_path / "postings.json"
     call_command("export_postings", "--format", "json", "--output", str(target))
-    data = json.loads(target.read_text(encoding="utf-8"))
-    assert len(data) == 77
-    assert "喀什市" in target.read_text(encoding="utf-8")  # not \u-escaped
+    assert len(json.loads(target.read_text(encoding="utf-8"))) == 77
+    assert "喀什市" in target.read_text(encoding="utf-8")
