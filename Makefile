@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed lint format test-prerequisites clean
+.PHONY: run test install seed admin lint format test-prerequisites clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
@@ -37,8 +37,16 @@ seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_seeds
 
-# Tests run with DEBUG off, like production; the key only signs test sessions.
+# Tests run with DEBUG off, like production; the key only signs test sessions,
+# and the live test server speaks plain HTTP, so no redirect to HTTPS.
+# A superuser for the admin at http://127.0.0.1:8000/admin/ (asks for a password).
+admin: export DJANGO_DEBUG ?= 1
+admin: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createsuperuser
+
 test: export DJANGO_SECRET_KEY ?= insecure-test-only-key
+test: export DJANGO_SECURE_SSL_REDIRECT ?= 0
 test: install test-prerequisites
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

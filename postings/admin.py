@@ -1,18 +1,31 @@
+"""The HR admin: Chinese, scoped per institution, with history and exports.
+
+Who may do what: superusers everything; HR editors add and change the
+postings, departments and items of their institutions (and those below);
+recruiters view and export them. The scope lives in the few hooks of
+InstitutionScopedAdmin; see postings.access.
+"""
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.shortcuts import render
-from django.urls import path
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
-from . import exports
+from . import access, exports, history
 from .models import (
     Certificate,
     Department,
     DepartmentDescription,
     Duty,
     Institution,
+    InstitutionAccess,
     Location,
     Posting,
     PostingCertificate,
@@ -30,8 +43,65 @@ admin.site.index_title = "招聘数据"
 PROVENANCE_FIELDS = ("source_document", "source_row", "source_lines")
 
 
+class InstitutionScopedAdmin(SimpleHistoryAdmin):
+    """Rows of other institutions are invisible, unchangeable and unpickable."""
+
+    # The lookup from this admin's model to its institution ("" for Institution).
+    institution_path = "institution"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return access.scoped(queryset, request.user, self.institution_path)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if (
+            obj is None
+            and self.model._default_manager.filter(pk=unquote(object_id)).exists()
+        ):
+            # It exists, but not for this user: answer as if it did not.
+            raise Http404
+        return obj
+
+    def _in_scope(self, request, obj):
+        return obj is None or access.may_access(
+            request.user, obj, self.institution_path
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._in_scope(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(
+            request, obj
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The choices in forms are the user's institutions and their departments,
+        # which also makes a tampered POST for another institution invalid.
+        if db_field.related_model is Institution:
+            kwargs["queryset"] = access.scoped(
+                Institution.objects.all(), request.user, ""
+            )
+        elif db_field.related_model is Department:
+            kwargs["queryset"] = access.scoped(
+                Department.objects.select_related("institution"),
+                request.user,
+                "institution",
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(InstitutionScopedAdmin):
+    institution_path = ""
     list_display = ("name", "parent", "posting_count", "source_document")
     list_select_related = ("parent__parent",)
     list_filter = (("parent", admin.EmptyFieldListFilter),)
@@ -44,7 +114,18 @@ class InstitutionAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(num_postings=Count("postings"))
+        # An aggregate drops the model's default ordering; keep it for paging.
+        queryset = (
+            super().get_queryset(request).annotate(num_postings=Count("postings"))
+        )
+        return queryset.order_by(*Institution._meta.ordering)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only superusers reorganise the hierarchy: an HR editor must not be
+        # able to lift a branch out from under its employer.
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return (*self.readonly_fields, "parent")
 
     @admin.display(description="岗位数", ordering="num_postings")
     def posting_count(self, obj):
@@ -52,7 +133,7 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(InstitutionScopedAdmin):
     list_display = ("name", "institution", "source_document")
     list_select_related = ("institution__parent",)
     list_filter = (("institution", admin.RelatedOnlyFieldListFilter),)
@@ -113,12 +194,13 @@ class ProvinceListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(locations__province=self.value()).distinct()
+            located = PostingLocation.objects.filter(location__province=self.value())
+            return queryset.filter(pk__in=located.values("posting_id"))
         return queryset
 
 
 @admin.register(Posting)
-class PostingAdmin(admin.ModelAdmin):
+class PostingAdmin(InstitutionScopedAdmin):
     list_display = (
         "title",
         "institution",
@@ -204,35 +286,155 @@ class PostingAdmin(admin.ModelAdmin):
             {"fields": ("employer", "source_reference", "created_at", "updated_at")},
         ),
     )
+    object_history_template = "admin/postings/posting/object_history.html"
+    object_history_list_template = "admin/postings/posting/object_history_list.html"
 
     @admin.display(description="来源")
     def source_reference(self, obj):
         return obj.source_reference or "手工录入"
 
-    def _apply_verb(self, request, queryset, verb, done_message):
-        done, refused = 0, []
-        for posting in queryset:
-            try:
-                getattr(posting, verb)()
-            except ValidationError as error:
-                refused.append(f"{posting.title}：{' '.join(error.messages)}")
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request, done_message.format(count=done), messages.SUCCESS
-            )
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The keyword search reads the items, which are saved only now.
+        form.instance.update_search_document()
 
-    # --- Exports: the selection, or everything the changelist's filters show ---
+    # --- Starting a posting from a role description
+    # /admin/postings/posting/add/?from_role=<id> fills in the title, duties and
+    # requirements from a reference role description, for HR to edit.
+
+    def _role_items(self, request, obj, inline):
+        """The role description's items for this inline, on a fresh add form."""
+        role_id = request.GET.get("from_role", "")
+        adding = obj is None or obj.pk is None  # the add view passes a blank instance
+        if not adding or request.method != "GET" or not role_id.isdigit():
+            return None
+        kinds = {
+            DutyInline: RoleDescriptionItem.Kind.DUTY,
+            RequirementInline: RoleDescriptionItem.Kind.REQUIREMENT,
+        }
+        kind = kinds.get(type(inline))
+        if kind is None:
+            return None
+        items = RoleDescriptionItem.objects.filter(role_id=role_id, kind=kind)
+        return list(items.order_by("position"))
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        role_id = initial.pop("from_role", "")
+        role = (
+            RoleDescription.objects.filter(pk=role_id).first()
+            if role_id.isdigit()
+            else None
+        )
+        if role is not None:
+            initial.setdefault("title", role.title)
+        return initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        items = self._role_items(request, obj, inline)
+        if items:
+            kwargs["initial"] = [
+                {"position": number, "text": item.text}
+                for number, item in enumerate(items, start=1)
+            ]
+        return kwargs
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            items = self._role_items(request, obj, inline)
+            if items:
+                formset.extra = len(items)  # one blank form per item, prefilled
+            yield formset, inline
+
+    # --- History: the posting and its items; restoring versions
 
     def get_urls(self):
-        export = self.admin_site.admin_view(self.export_view)
+        wrap = self.admin_site.admin_view
         return [
-            path("export/<str:export_format>/", export, name="postings_posting_export"),
+            path(
+                "export/<str:export_format>/",
+                wrap(self.export_view),
+                name="postings_posting_export",
+            ),
+            path("deleted/", wrap(self.deleted_view), name="postings_posting_deleted"),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                wrap(self.restore_view),
+                name="postings_posting_restore",
+            ),
             *super().get_urls(),
         ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        posting_id = unquote(object_id)
+        context = {
+            "item_changes": history.item_changes(posting_id),
+            "may_restore": self.has_change_permission(request),
+        }
+        context.update(extra_context or {})
+        return super().history_view(request, object_id, extra_context=context)
+
+    def _version(self, request, object_id, version_id):
+        version = get_object_or_404(
+            Posting.history, id=unquote(object_id), history_id=version_id
+        )
+        if not access.may_access(request.user, version, "institution"):
+            raise Http404
+        return version
+
+    def restore_view(self, request, object_id, version_id):
+        """Confirm (GET) and restore (POST) a version, items included."""
+        version = self._version(request, object_id, version_id)
+        current = Posting.objects.filter(pk=version.id).first()
+        allowed = (
+            self.has_change_permission(request, current)
+            if current
+            else self.has_add_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                posting = history.restore(
+                    version, reason=history.restore_reason(version)
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"已恢复“{posting}”：{history.restore_reason(version)}。"
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:postings_posting_change", args=[posting.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"恢复“{version.title}”",
+            "version": version,
+            "reason": history.restore_reason(version),
+            "current": current,
+        }
+        return render(request, "admin/postings/posting/restore_confirm.html", context)
+
+    def deleted_view(self, request):
+        """Deleted postings the user may recover."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        records = history.deleted_postings()
+        records = [
+            r for r in records if access.may_access(request.user, r, "institution")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "已删除的招聘岗位",
+            "records": records,
+        }
+        return render(request, "admin/postings/posting/deleted.html", context)
+
+    # --- Exports: the selection, or everything the changelist's filters show
 
     def export_view(self, request, export_format):
         """The current changelist (filters, search, order) as a file."""
@@ -240,22 +442,17 @@ class PostingAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if export_format not in exports.FORMATS:
             message = f"不支持的导出格式“{export_format[:20]}”。"
-            context = {**self.admin_site.each_context(request), "errors": [message]}
-            return render(
-                request, "admin/postings/export_error.html", context, status=400
-            )
+            return self._export_error(request, message)
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            context = {
-                **self.admin_site.each_context(request),
-                "errors": ["筛选条件无效，请返回列表重新筛选。"],
-            }
-            return render(
-                request, "admin/postings/export_error.html", context, status=400
-            )
+            return self._export_error(request, "筛选条件无效，请返回列表重新筛选。")
         queryset = changelist.get_queryset(request)
         return self._export(request, queryset, export_format, ["admin"])
+
+    def _export_error(self, request, message):
+        context = {**self.admin_site.each_context(request), "errors": [message]}
+        return render(request, "admin/postings/export_error.html", context, status=400)
 
     def _export(self, request, queryset, export_format, labels):
         name = exports.filename(export_format, labels, today=timezone.localdate())
@@ -275,6 +472,24 @@ class PostingAdmin(admin.ModelAdmin):
     @admin.action(description="导出所选岗位（JSON）", permissions=["view"])
     def export_selected_json(self, request, queryset):
         return self._export(request, queryset.order_by("pk"), "json", ["selected"])
+
+    # --- Publishing workflow: the model's verbs, never a status set by hand
+
+    def _apply_verb(self, request, queryset, verb, done_message):
+        done, refused = 0, []
+        for posting in queryset:
+            try:
+                getattr(posting, verb)()
+            except ValidationError as error:
+                refused.append(f"{posting.title}：{' '.join(error.messages)}")
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, done_message.format(count=done), messages.SUCCESS
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
     @admin.action(description="发布所选岗位", permissions=["change"])
     def publish_selected(self, request, queryset):
@@ -324,12 +539,47 @@ class RoleDescriptionAdmin(admin.ModelAdmin):
         "organisation",
         "source_document",
         "source_lines",
+        "start_posting_link",
     )
     list_filter = ("source_document",)
     search_fields = ("title", "department_name", "organisation", "summary")
-    readonly_fields = PROVENANCE_FIELDS
+    readonly_fields = (*PROVENANCE_FIELDS, "start_posting_link")
     inlines = (RoleDescriptionItemInline,)
     fieldsets = (
         (None, {"fields": ("title", "department_name", "organisation", "summary")}),
+        ("新建岗位", {"fields": ("start_posting_link",)}),
         ("来源", {"fields": PROVENANCE_FIELDS}),
     )
+
+    @admin.display(description="以此新建岗位")
+    def start_posting_link(self, obj):
+        url = reverse("admin:postings_posting_add")
+        return format_html(
+            '<a href="{}?from_role={}">以此岗位说明新建招聘岗位</a>', url, obj.pk
+        )
+
+
+@admin.register(InstitutionAccess)
+class InstitutionAccessAdmin(admin.ModelAdmin):
+    """Superusers grant staff users their institutions (or use add_hr_user)."""
+
+    list_display = ("user", "institution")
+    list_select_related = ("user", "institution__parent")
+    search_fields = ("user__username", "institution__name")
+    autocomplete_fields = ("institution",)
+    raw_id_fields = ("user",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

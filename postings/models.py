@@ -3,11 +3,13 @@ offer (postings with duties, requirements, locations, certificates) and the
 reference descriptions of bank roles and departments that are not openings.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Province(models.TextChoices):
@@ -143,6 +145,7 @@ class Institution(SourceReference):
     )
 
     objects = InstitutionQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="招聘机构历史")
 
     class Meta:
         ordering = ["parent_id", "name"]
@@ -211,6 +214,8 @@ class Department(SourceReference):
     )
     name = models.CharField("名称", max_length=100)
     description = models.TextField("部门职能", blank=True)
+
+    history = HistoricalRecords(verbose_name="招聘部门历史")
 
     class Meta:
         ordering = ["institution_id", "name"]
@@ -393,6 +398,10 @@ class Posting(SourceReference):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = PostingQuerySet.as_manager()
+    # Every create, update and delete, from the admin, an import or a shell.
+    history = HistoricalRecords(
+        verbose_name="招聘岗位历史", excluded_fields=["search_document"]
+    )
 
     class Meta:
         ordering = ["-published_on", "-id"]
@@ -560,6 +569,8 @@ class PostingLocation(models.Model):
     )
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
+    history = HistoricalRecords(verbose_name="工作地点历史")
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = "工作地点"
@@ -584,6 +595,8 @@ class PostingCertificate(models.Model):
     is_preferred = models.BooleanField("优先条件", default=True)
     evidence = models.TextField("依据", blank=True)
 
+    history = HistoricalRecords(verbose_name="资格证书历史")
+
     class Meta:
         ordering = ["id"]
         verbose_name = "资格证书"
@@ -606,6 +619,8 @@ class Duty(models.Model):
     )
     position = models.PositiveSmallIntegerField("顺序")
     text = models.TextField("职责")
+
+    history = HistoricalRecords(verbose_name="岗位职责历史")
 
     class Meta:
         ordering = ["position", "id"]
@@ -637,6 +652,8 @@ class Requirement(models.Model):
     text = models.TextField("要求")
     is_preferred = models.BooleanField("优先条件", default=False)
 
+    history = HistoricalRecords(verbose_name="任职要求历史")
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = "任职要求"
@@ -649,6 +666,40 @@ class Requirement(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class InstitutionAccess(models.Model):
+    """A staff user's institution: they work with it and everything below it.
+
+    What they may do there comes from their role group (HR editor or
+    recruiter); see postings.access.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="institution_access",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name="机构",
+        on_delete=models.CASCADE,
+        related_name="staff_access",
+    )
+
+    class Meta:
+        ordering = ["user_id", "institution_id"]
+        verbose_name = "机构授权"
+        verbose_name_plural = "机构授权"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "institution"], name="institution_access_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.institution}"
 
 
 class DepartmentDescription(SourceReference):

@@ -27,6 +27,9 @@ def _fast_and_plain_settings(settings):
     # Test-only speed-ups: a cheap hasher and static URLs without a manifest
     # (collectstatic is a deployment step, not a test prerequisite).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client and live server speak plain HTTP; production's HTTPS
+    # redirect is checked on its own (test_security.py).
+    settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {

@@ -1,11 +1,13 @@
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from postings.models import (
     Certificate,
     Department,
     DepartmentDescription,
+    InstitutionAccess,
     Posting,
     PostingCertificate,
     RoleDescription,
@@ -29,6 +31,8 @@ def one_of_everything(make_posting, make_institution):
     RoleDescriptionItem.objects.create(
         role=role, position=1, text="负责网络管理和维护。"
     )
+    staff = User.objects.create_user("hr", is_staff=True)
+    InstitutionAccess.objects.create(user=staff, institution=branch)
     return posting
 
 
@@ -118,3 +122,64 @@ def test_department_autocomplete_is_searchable(admin_client, make_institution):
     assert [r["text"] for r in response.json()["results"]] == [
         "总行部门 · 董事会办公室"
     ]
+
+
+def test_start_a_posting_from_a_role_description(admin_client):
+    role = RoleDescription.objects.create(title="科技员", department_name="科技信息部")
+    RoleDescriptionItem.objects.create(
+        role=role, position=1, text="负责网络管理和维护。"
+    )
+    RoleDescriptionItem.objects.create(role=role, position=2, text="负责机房巡查。")
+    RoleDescriptionItem.objects.create(
+        role=role,
+        kind=RoleDescriptionItem.Kind.REQUIREMENT,
+        position=1,
+        text="熟悉网络设备。",
+    )
+    change_page = admin_client.get(
+        reverse("admin:postings_roledescription_change", args=[role.pk])
+    )
+    add_url = reverse("admin:postings_posting_add")
+    assert f"{add_url}?from_role={role.pk}" in change_page.content.decode()
+
+    response = admin_client.get(add_url, {"from_role": role.pk})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.initial["title"] == "科技员"
+    formsets = {f.formset.prefix: f for f in response.context["inline_admin_formsets"]}
+    duties = formsets["duties"].formset
+    assert [form.initial for form in duties.forms] == [
+        {"position": 1, "text": "负责网络管理和维护。"},
+        {"position": 2, "text": "负责机房巡查。"},
+    ]
+    requirements = formsets["requirements"].formset
+    assert [form.initial["text"] for form in requirements.forms] == ["熟悉网络设备。"]
+    content = response.content.decode()
+    assert "负责机房巡查。" in content
+
+
+def test_a_posting_started_from_a_role_is_saved_as_a_draft(
+    admin_client, make_institution
+):
+    role = RoleDescription.objects.create(title="业务管理岗")
+    RoleDescriptionItem.objects.create(role=role, position=1, text="负责业务管理。")
+    institution = make_institution("某银行")
+    data = {
+        "title": "业务管理岗",
+        "institution": institution.pk,
+        "headcount": "2",
+        "majors": "[]",
+        "duties-TOTAL_FORMS": "1",
+        "duties-INITIAL_FORMS": "0",
+        "duties-0-position": "1",
+        "duties-0-text": "负责业务管理。",
+    }
+    for prefix in ("posting_locations", "requirements", "posting_certificates"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = admin_client.post(
+        reverse("admin:postings_posting_add") + f"?from_role={role.pk}", data
+    )
+    assert response.status_code == 302
+    posting = Posting.objects.get(title="业务管理岗")
+    assert posting.status == Posting.Status.DRAFT
+    assert [d.text for d in posting.duties.all()] == ["负责业务管理。"]
+    assert "负责业务管理" in posting.search_document

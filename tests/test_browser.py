@@ -195,3 +195,61 @@ def test_closed_posting_shows_the_notice(new_page, site):
     page.goto(f"{site}{posting.get_absolute_url()}")
     expect(page.get_by_role("status")).to_contain_text("已截止")
     assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+
+
+def csp_violations(page):
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return violations
+
+
+def test_public_pages_run_under_the_strict_csp(new_page, site):
+    page = new_page()
+    violations = csp_violations(page)
+    page.goto(site)
+    page.get_by_role("group", name="省份").get_by_role(
+        "checkbox", name=re.compile("新疆")
+    ).check()
+    page.wait_for_url(re.compile("province="))
+    page.get_by_role("link", name="综合服务经理", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("综合服务经理")
+    page.goto(f"{site}/reference/")
+    assert violations == []
+
+
+def test_admin_works_under_the_strict_csp(new_page, site, admin_user):
+    from django.test import Client
+
+    from postings.models import Posting
+
+    client = Client()
+    client.force_login(admin_user)
+    page = new_page()
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}]
+    )
+    violations = csp_violations(page)
+    posting = Posting.objects.get(
+        source_document="000_6f3e1b58b6c4ffdc.txt", source_row=43
+    )
+    page.goto(f"{site}/admin/postings/posting/")
+    expect(page.get_by_role("link", name="导出当前结果 Excel")).to_be_visible()
+    page.goto(f"{site}/admin/postings/posting/{posting.pk}/change/")
+    # The institution autocomplete (select2) opens and searches.
+    page.locator("#select2-id_institution-container").click()
+    page.locator(".select2-search__field").fill("新疆")
+    expect(page.locator(".select2-results__option").first).to_contain_text("新疆区分行")
+    page.keyboard.press("Escape")
+    shoot(page, "admin-change-desktop")
+    page.goto(f"{site}/admin/postings/posting/{posting.pk}/history/")
+    expect(
+        page.get_by_role("heading", name="职责、要求、地点与证书的变更")
+    ).to_be_visible()
+    assert violations == []

@@ -148,3 +148,85 @@ def test_str_is_what_hr_reads(make_posting):
     posting = make_posting(title="信息披露岗")
     assert str(posting) == "信息披露岗"
     assert str(posting.duties.first()) == "负责日常工作。"
+
+
+# --- Publishing workflow ------------------------------------------------------------
+
+
+def test_publish_moves_a_draft_to_published_today(make_posting, today):
+    draft = make_posting(status=Posting.Status.DRAFT, published_on=None)
+    draft.publish()
+    draft.refresh_from_db()
+    assert (draft.status, draft.published_on) == (Posting.Status.PUBLISHED, today)
+    assert Posting.objects.open_now().filter(pk=draft.pk).exists()
+
+
+def test_publish_with_a_deadline_before_today_is_refused(make_posting, today):
+    draft = make_posting(status=Posting.Status.DRAFT, published_on=None)
+    with pytest.raises(ValidationError) as excinfo:
+        draft.publish(closes_on=today - datetime.timedelta(days=1))
+    assert "closes_on" in excinfo.value.error_dict
+    draft.refresh_from_db()
+    assert draft.status == Posting.Status.DRAFT
+
+
+def test_close_and_reopen(make_posting, today):
+    posting = make_posting()
+    posting.close()
+    assert posting.status == Posting.Status.CLOSED
+    assert not Posting.objects.open_now().filter(pk=posting.pk).exists()
+    posting.reopen()
+    assert posting.status == Posting.Status.PUBLISHED
+    assert Posting.objects.open_now().filter(pk=posting.pk).exists()
+
+
+def test_reopening_clears_a_deadline_that_has_passed(make_posting, today):
+    posting = make_posting(
+        published_on=today - datetime.timedelta(days=20),
+        closes_on=today - datetime.timedelta(days=2),
+    )
+    assert not posting.is_open
+    posting.close()
+    posting.reopen()
+    assert posting.closes_on is None and posting.is_open
+
+
+@pytest.mark.parametrize(
+    ("status", "verb", "code"),
+    [
+        (Posting.Status.PUBLISHED, "publish", "already_published"),
+        (Posting.Status.CLOSED, "publish", "closed_use_reopen"),
+        (Posting.Status.DRAFT, "close", "close_not_published"),
+        (Posting.Status.CLOSED, "close", "close_not_published"),
+        (Posting.Status.DRAFT, "reopen", "reopen_not_closed"),
+        (Posting.Status.PUBLISHED, "reopen", "reopen_not_closed"),
+    ],
+)
+def test_invalid_transitions_are_refused(make_posting, status, verb, code):
+    published_on = None if status == Posting.Status.DRAFT else datetime.date(2026, 1, 5)
+    posting = make_posting(status=status, published_on=published_on)
+    with pytest.raises(ValidationError) as excinfo:
+        getattr(posting, verb)()
+    assert excinfo.value.code == code
+    posting.refresh_from_db()
+    assert posting.status == status
+
+
+def test_a_past_deadline_takes_the_posting_off_the_listing_by_itself(
+    client, make_posting, today
+):
+    from django.urls import reverse
+
+    posting = make_posting(
+        title="明天截止的岗位",
+        published_on=today - datetime.timedelta(days=5),
+        closes_on=today + datetime.timedelta(days=1),
+    )
+    listing = reverse("postings:posting_list")
+    assert "明天截止的岗位" in client.get(listing).content.decode()
+    Posting.objects.filter(pk=posting.pk).update(
+        closes_on=today - datetime.timedelta(days=1)
+    )
+    assert "明天截止的岗位" not in client.get(listing).content.decode()
+    detail = client.get(posting.get_absolute_url())
+    assert detail.status_code == 200 and "已截止" in detail.content.decode()

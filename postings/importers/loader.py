@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from postings.models import (
     Certificate,
@@ -131,6 +132,7 @@ class _Loader:
     def __init__(self, report, today):
         self.report = report
         self.today = today
+        self.reason = "从来源文件导入"
 
     def report_stale(self, document, records):
         """Rows stored from this document that it no longer contains.
@@ -153,6 +155,25 @@ class _Loader:
                 self.report.count(
                     kind, "no longer in source", f"{obj} (row {obj.source_row})"
                 )
+
+    def replace_items(self, posting, model, wanted):
+        """Make the posting's items of ``model`` equal ``wanted``; True if changed.
+
+        Items are compared on the fields the source determines, so a second
+        import of the same document touches nothing.
+        """
+        fields = _ITEM_FIELDS[model]
+        stored = list(model.objects.filter(posting=posting).values_list(*fields))
+        if stored == [
+            tuple(getattr(item, field) for field in fields) for item in wanted
+        ]:
+            return False
+        for item in model.objects.filter(posting=posting):
+            item._change_reason = self.reason
+            item.delete()
+        if wanted:
+            bulk_create_with_history(wanted, model, default_change_reason=self.reason)
+        return True
 
     def institution(self, name, parent, record, note=""):
         institution = Institution.objects.filter(name=name, parent=parent).first()
@@ -263,6 +284,7 @@ class _Loader:
                 **fields,
             )
             posting.full_clean()
+            posting._change_reason = self.reason
             posting.save()
             outcome = "created"
         else:
@@ -275,19 +297,16 @@ class _Loader:
                 setattr(posting, name, fields[name])
             if changed:
                 posting.full_clean()
+                posting._change_reason = self.reason
                 posting.save()
             outcome = "updated" if changed else "unchanged"
 
-        if _stored_duties(posting) != duties:
-            posting.duties.all().delete()
-            Duty.objects.bulk_create(
+        wanted_items = {
+            Duty: [
                 Duty(posting=posting, position=position, text=text)
                 for position, text in duties
-            )
-            outcome = "updated" if outcome == "unchanged" else outcome
-        if _stored_requirements(posting) != requirements:
-            posting.requirements.all().delete()
-            Requirement.objects.bulk_create(
+            ],
+            Requirement: [
                 Requirement(
                     posting=posting,
                     position=position,
@@ -296,35 +315,24 @@ class _Loader:
                     is_preferred=preferred,
                 )
                 for position, section, text, preferred in requirements
-            )
-            outcome = "updated" if outcome == "unchanged" else outcome
-        if [pl.location_id for pl in posting.posting_locations.all()] != [
-            loc.pk for loc in locations
-        ]:
-            posting.posting_locations.all().delete()
-            PostingLocation.objects.bulk_create(
+            ],
+            PostingLocation: [
                 PostingLocation(posting=posting, location=location, position=position)
                 for position, location in enumerate(locations, start=1)
-            )
-            outcome = "updated" if outcome == "unchanged" else outcome
-        stored_certificates = [
-            (pc.certificate_id, pc.is_preferred, pc.evidence)
-            for pc in posting.posting_certificates.all()
-        ]
-        if stored_certificates != [
-            (c.pk, preferred, ev) for c, preferred, ev in certificates
-        ]:
-            posting.posting_certificates.all().delete()
-            PostingCertificate.objects.bulk_create(
+            ],
+            PostingCertificate: [
                 PostingCertificate(
                     posting=posting,
                     certificate=certificate,
                     is_preferred=preferred,
-                    evidence=ev,
+                    evidence=evidence,
                 )
-                for certificate, preferred, ev in certificates
-            )
-            outcome = "updated" if outcome == "unchanged" else outcome
+                for certificate, preferred, evidence in certificates
+            ],
+        }
+        for model, wanted in wanted_items.items():
+            if self.replace_items(posting, model, wanted) and outcome == "unchanged":
+                outcome = "updated"
         if outcome != "unchanged" or not posting.search_document:
             posting.update_search_document()
         self.report.count("posting", outcome, label)
@@ -374,6 +382,13 @@ class _Loader:
         self.report.count("department description", outcome, record.name)
 
 
+_ITEM_FIELDS = {
+    Duty: ("position", "text"),
+    Requirement: ("position", "section", "text", "is_preferred"),
+    PostingLocation: ("position", "location_id"),
+    PostingCertificate: ("certificate_id", "is_preferred", "evidence"),
+}
+
 _MODEL_OF = {
     PostingRecord: Posting,
     RoleRecord: RoleDescription,
@@ -398,15 +413,3 @@ def _upsert(model, record, fields):
     if changed:
         obj.save()
     return obj, "updated" if changed else "unchanged"
-
-
-def _stored_duties(posting):
-    return list(posting.duties.order_by("position").values_list("position", "text"))
-
-
-def _stored_requirements(posting):
-    return list(
-        posting.requirements.order_by("position").values_list(
-            "position", "section", "text", "is_preferred"
-        )
-    )
