@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed admin lint format test-prerequisites clean
+.PHONY: run test install seed admin bench lint format test-prerequisites clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
@@ -71,3 +71,8 @@ format: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
+
+# The load benchmark on PostgreSQL (installs Debian's postgresql and wrk when
+# missing); BENCH_SIZE=1000000 for the big run. Writes BENCHMARKS.md.
+bench: install
+	$(BIN)/python bench/run.py

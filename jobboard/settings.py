@@ -119,6 +119,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Public pages are cached (postings/caching.py). The per-process memory cache
+# is the zero-setup default; several app servers (or gunicorn workers) must
+# share one so a change invalidates every copy: DJANGO_CACHE=database (run
+# `manage.py createcachetable`) or REDIS_URL=redis://host:6379/0.
+_CACHE = os.environ.get(
+    "DJANGO_CACHE", "redis" if os.environ.get("REDIS_URL") else "locmem"
+)
+_CACHE_BACKENDS = {
+    "locmem": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "jobboard_cache",
+    },
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    },
+    "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+}
+if _CACHE not in _CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_CACHE must be one of {', '.join(_CACHE_BACKENDS)}"
+    )
+CACHES = {"default": _CACHE_BACKENDS[_CACHE]}
+
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},

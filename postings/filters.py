@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from . import search
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Posting,
     PostingCertificate,
     PostingLocation,
+    open_until,
 )
 
 MAX_VALUES = 30
@@ -109,15 +111,12 @@ class SORT:
         (HEADCOUNT, "招聘人数最多"),
         (TITLE, "岗位名称"),
     ]
+    # Each ordering matches an index on Posting (see its Meta.indexes).
     ORDERINGS = {
-        NEWEST: (F("published_on").desc(nulls_last=True), "-id"),
-        DEADLINE: (
-            F("closes_on").asc(nulls_last=True),
-            F("published_on").desc(),
-            "-id",
-        ),
-        HEADCOUNT: (F("headcount").desc(nulls_last=True), "-id"),
-        TITLE: ("title", "-id"),
+        NEWEST: ("-published_on", "-id"),
+        DEADLINE: (open_until().asc(), "-published_on", "-id"),
+        HEADCOUNT: (Coalesce("headcount", 0).desc(), "-id"),
+        TITLE: ("title", "id"),
     }
 
 
@@ -218,91 +217,7 @@ class PostingFilter(django_filters.FilterSet):
         return queryset
 
 
-# --- Facets and active-filter chips for the listing page -----------------------
-
-FACET_LIMIT = 30
-
-# parameter -> the path of the value it filters on, for counting
-FACET_PATHS = {
-    "employer": "employer__name",
-    "institution": "institution__name",
-    "department": "department__name",
-    "province": "posting_locations__location__province",
-    "location": "posting_locations__location__name",
-    "grade": "grade",
-    "category": "category",
-    "certificate": "posting_certificates__certificate__name",
-}
-
-
-@dataclass(frozen=True)
-class FacetOption:
-    value: str
-    count: int
-    selected: bool
-
-
-@dataclass(frozen=True)
-class FacetGroup:
-    name: str
-    label: str
-    options: list
-
-
-def _without(data, name):
-    data = data.copy()
-    data.pop(name, None)
-    data.pop("page", None)
-    return data
-
-
-def facet_counts(filterset):
-    """For each filter, its options with the number of matching postings.
-
-    An option's count applies every *other* active filter, so ticking it
-    adds exactly that many postings to (or keeps them in) the result.
-    """
-    groups = []
-    for name, path in FACET_PATHS.items():
-        others = PostingFilter(
-            _without(filterset.data, name), queryset=filterset.queryset
-        )
-        queryset = others.qs.order_by()
-        counted = (
-            queryset.exclude(**{f"{path}__isnull": True})
-            .exclude(**{path: ""})
-            .values(path)
-            .annotate(count=Count("pk", distinct=True))
-            .order_by("-count", path)[:FACET_LIMIT]
-        )
-        selected = filterset.form.cleaned_data.get(name) or []
-        options = [
-            FacetOption(row[path], row["count"], row[path] in selected)
-            for row in counted
-        ]
-        shown = {option.value for option in options}
-        # A selected value stays visible (and removable) even with no matches.
-        options += [
-            FacetOption(value, 0, True) for value in selected if value not in shown
-        ]
-        groups.append(FacetGroup(name, str(filterset.filters[name].label), options))
-    return groups
-
-
-def education_facet(filterset):
-    """How many postings a candidate of each education level qualifies for."""
-    others = PostingFilter(
-        _without(filterset.data, "education"), queryset=filterset.queryset
-    )
-    per_floor = dict(
-        others.qs.order_by().values_list("min_education").annotate(count=Count("pk"))
-    )
-    selected = filterset.form.cleaned_data.get("education") or []
-    options, running = [], per_floor.get(None, 0)
-    for value, label in Education.choices:
-        running += per_floor.get(value, 0)
-        options.append(FacetOption(label, running, value in selected))
-    return options
+# --- Active-filter chips for the listing page ---------------------------------
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,14 @@ offer (postings with duties, requirements, locations, certificates) and the
 reference descriptions of bank roles and departments that are not openings.
 """
 
+import datetime
+
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -238,8 +242,10 @@ class Department(SourceReference):
 class Location(models.Model):
     """A work location as the tables name it (a city, county, town or zone)."""
 
-    name = models.CharField("地点", max_length=50)
-    province = models.CharField("省级行政区", max_length=10, choices=Province.choices)
+    name = models.CharField("地点", max_length=50, db_index=True)
+    province = models.CharField(
+        "省级行政区", max_length=10, choices=Province.choices, db_index=True
+    )
 
     class Meta:
         ordering = ["province", "name"]
@@ -274,15 +280,25 @@ class Certificate(models.Model):
         return self.name
 
 
+def open_until():
+    """The last day a posting takes applications; the end of time when it
+    has no deadline. One expression, so that the open-today condition and
+    the deadline sort are both a range of one index (see Posting.Meta)."""
+    return Coalesce(
+        "closes_on", Value(datetime.date.max), output_field=models.DateField()
+    )
+
+
 class PostingQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Posting.Status.PUBLISHED)
 
     def open_on(self, date):
         """Published postings that accept applications on ``date``."""
-        return self.published().filter(
-            Q(published_on__lte=date),
-            Q(closes_on__isnull=True) | Q(closes_on__gte=date),
+        return (
+            self.published()
+            .alias(open_until=open_until())
+            .filter(published_on__lte=date, open_until__gte=date)
         )
 
     def open_now(self):
@@ -390,18 +406,19 @@ class Posting(SourceReference):
     )
     local_residence_evidence = models.TextField("属地依据", blank=True)
 
-    # Derived from the posting and its related rows for keyword search; see
-    # postings.search and update_search_document().
-    search_document = models.TextField("检索文本", blank=True, editable=False)
+    is_generated = models.BooleanField(
+        "生成的测试数据",
+        default=False,
+        editable=False,
+        help_text="由 generate_postings 生成的性能测试数据，可一并删除。",
+    )
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = PostingQuerySet.as_manager()
     # Every create, update and delete, from the admin, an import or a shell.
-    history = HistoricalRecords(
-        verbose_name="招聘岗位历史", excluded_fields=["search_document"]
-    )
+    history = HistoricalRecords(verbose_name="招聘岗位历史")
 
     class Meta:
         ordering = ["-published_on", "-id"]
@@ -437,11 +454,38 @@ class Posting(SourceReference):
                 name="posting_unique_source_row",
             ),
         ]
+        # One index per filter and sort the listing offers; the listing's
+        # base condition (published, not yet closed) leads the sort indexes.
         indexes = [
             models.Index(
                 fields=["status", "-published_on", "-id"], name="posting_listing_idx"
             ),
-            models.Index(fields=["closes_on"], name="posting_closes_on_idx"),
+            # Open today and closing soonest first, as one index range.
+            models.Index(
+                open_until(),
+                F("published_on").desc(),
+                F("id").desc(),
+                name="posting_deadline_idx",
+            ),
+            # Unknown headcounts sort last on every database as 0.
+            models.Index(
+                Coalesce("headcount", 0).desc(),
+                F("id").desc(),
+                name="posting_headcount_idx",
+            ),
+            models.Index(fields=["title", "id"], name="posting_title_idx"),
+            models.Index(fields=["grade"], name="posting_grade_idx"),
+            models.Index(fields=["category"], name="posting_category_idx"),
+            models.Index(fields=["min_education"], name="posting_education_idx"),
+            models.Index(
+                fields=["min_years_experience"], name="posting_experience_idx"
+            ),
+            models.Index(fields=["max_age"], name="posting_age_idx"),
+            models.Index(
+                fields=["is_generated"],
+                condition=Q(is_generated=True),
+                name="posting_generated_idx",
+            ),
         ]
 
     def __str__(self):
@@ -494,14 +538,13 @@ class Posting(SourceReference):
             raise ValidationError(errors)
 
     def update_search_document(self):
-        """Rebuild the keyword-search text after the posting or its items changed.
+        """Rebuild the keyword-search data after the posting or its items changed.
 
-        Written with update() because it is derived data, not an edit.
+        Derived data, not an edit: written outside the history.
         """
         from . import search
 
-        self.search_document = search.build_document(self)
-        Posting.objects.filter(pk=self.pk).update(search_document=self.search_document)
+        search.index_posting(self)
 
     def is_open_on(self, date):
         return (
@@ -580,6 +623,10 @@ class PostingLocation(models.Model):
                 fields=["posting", "location"], name="posting_location_unique"
             ),
         ]
+        # The location and province filters look postings up by location.
+        indexes = [
+            models.Index(fields=["location", "posting"], name="posting_location_lookup")
+        ]
 
     def __str__(self):
         return str(self.location)
@@ -605,6 +652,11 @@ class PostingCertificate(models.Model):
             models.UniqueConstraint(
                 fields=["posting", "certificate"], name="posting_certificate_unique"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["certificate", "posting"], name="posting_certificate_lookup"
+            )
         ]
 
     def __str__(self):
@@ -666,6 +718,30 @@ class Requirement(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class PostingSearch(models.Model):
+    """A posting's keyword-search data, kept beside it (see postings.search).
+
+    It lives in its own table so the posting table stays narrow: counting and
+    grouping postings never reads these wide columns.
+    """
+
+    posting = models.OneToOneField(
+        Posting, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    # Normalised text of the posting: title, organisation, locations, items.
+    document = models.TextField()
+    # PostgreSQL only: the document's characters and character pairs, with a
+    # GIN index, so a Chinese query of any length is an index lookup.
+    grams = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = "检索数据"
+        verbose_name_plural = "检索数据"
+
+    def __str__(self):
+        return f"检索数据：{self.posting_id}"
 
 
 class InstitutionAccess(models.Model):

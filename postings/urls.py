@@ -1,14 +1,17 @@
 from django.urls import path
 
 from . import views
+from .caching import cache_public_page
 from .feeds import LatestPostingsFeed
 
 app_name = "postings"
 
 urlpatterns = [
-    path("", views.posting_list, name="posting_list"),
+    path("", cache_public_page(views.posting_list), name="posting_list"),
     path(
-        "postings/<int:pk>/", views.PostingDetailView.as_view(), name="posting_detail"
+        "postings/<int:pk>/",
+        cache_public_page(views.PostingDetailView.as_view()),
+        name="posting_detail",
     ),
     path("export.<str:export_format>", views.posting_export, name="posting_export"),
     path("feeds/postings.atom", LatestPostingsFeed(), name="posting_feed"),

@@ -7,12 +7,13 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 
-from . import exports
-from .filters import SORT, PostingFilter, active_filters, education_facet, facet_counts
+from . import exports, facets
+from .filters import SORT, PostingFilter, active_filters
 from .models import (
     Department,
     DepartmentDescription,
@@ -26,6 +27,22 @@ from .models import (
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
+# Counting hundreds of thousands of matches costs seconds on a large board and
+# tells a candidate nothing "10,000+" does not; deeper pages are not offered.
+RESULT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator over a result whose size is already known, up to RESULT_CAP
+    (see facets.summarize): it never counts, and offers no page past the cap."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count
 
 
 @never_cache
@@ -81,7 +98,10 @@ def posting_list(request):
     if errors:
         return render(request, "postings/posting_list.html", context, status=400)
 
-    paginator = Paginator(filterset.qs.for_listing(), per_page)
+    summary = facets.summarize(filterset, RESULT_CAP)
+    paginator = CappedPaginator(
+        filterset.qs.for_listing(), per_page, count=summary.total
+    )
     page_param = request.GET.get("page", "1")
     try:
         page_number = int(page_param)
@@ -91,7 +111,14 @@ def posting_list(request):
     try:
         page = paginator.page(page_number)
     except EmptyPage:
-        context["errors"] = [f"没有第 {page_number} 页：共 {paginator.num_pages} 页。"]
+        if paginator.count >= RESULT_CAP and page_number > paginator.num_pages:
+            message = (
+                f"只能翻到第 {paginator.num_pages} 页（前 {RESULT_CAP:,} 个结果）："
+                "请加上筛选条件或关键词缩小范围。"
+            )
+        else:
+            message = f"没有第 {page_number} 页：共 {paginator.num_pages} 页。"
+        context["errors"] = [message]
         context["last_page"] = paginator.num_pages
         return render(request, "postings/posting_list.html", context, status=404)
 
@@ -99,12 +126,12 @@ def posting_list(request):
         {
             "page_obj": page,
             "paginator": paginator,
+            "result_capped": summary.capped,
             "posting_list": page.object_list,
             "elided_pages": paginator.get_elided_page_range(
                 page.number, on_each_side=2, on_ends=1
             ),
-            "facet_groups": facet_counts(filterset),
-            "education_facet": education_facet(filterset),
+            "facets": summary.facets,
             "chips": active_filters(filterset),
         }
     )

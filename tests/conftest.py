@@ -30,6 +30,11 @@ def _fast_and_plain_settings(settings):
     # The test client and live server speak plain HTTP; production's HTTPS
     # redirect is checked on its own (test_security.py).
     settings.SECURE_SSL_REDIRECT = False
+    # Views are tested as they render; page caching has its own tests, which
+    # switch a real cache on (test_caching.py).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {

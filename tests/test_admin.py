@@ -182,4 +182,4 @@ def test_a_posting_started_from_a_role_is_saved_as_a_draft(
     posting = Posting.objects.get(title="业务管理岗")
     assert posting.status == Posting.Status.DRAFT
     assert [d.text for d in posting.duties.all()] == ["负责业务管理。"]
-    assert "负责业务管理" in posting.search_document
+    assert "负责业务管理" in posting.search.document

@@ -152,7 +152,7 @@ def test_restore_an_earlier_version_with_its_items(admin_client, posting):
         "负责客户维护。",
     ]
     assert [loc.name for loc in posting.ordered_locations] == ["喀什市", "和田市"]
-    assert "客户维护" in posting.search_document
+    assert "客户维护" in posting.search.document
     assert posting.history.latest().history_change_reason.startswith("恢复到")
 
 

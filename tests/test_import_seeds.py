@@ -84,7 +84,7 @@ def test_imported_posting_keeps_structure_and_provenance(imported):
     assert [d.text for d in posting.duties.all()] == [
         "从事柜面业务处理、厅堂服务、识别推介营销、智能柜台业务等综合服务工作。"
     ]
-    assert "喀什市" in posting.search_document
+    assert "喀什市" in posting.search.document
 
 
 def test_certificates_are_linked_with_their_preference(imported):

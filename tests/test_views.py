@@ -136,7 +136,7 @@ def test_facet_counts_follow_the_other_filters(seeded, client):
     response = listing(client, province="新疆")
     groups = {
         g.name: {o.value: o for o in g.options}
-        for g in response.context["facet_groups"]
+        for g in response.context["facets"].groups
     }
     # Province counts ignore the province filter itself...
     assert groups["province"]["新疆"].count == 2
@@ -147,12 +147,12 @@ def test_facet_counts_follow_the_other_filters(seeded, client):
     assert groups["location"]["北屯市"].count == 1
     assert set(groups["employer"]) == {"中国银行"}
     assert groups["grade"]["助理经理"].count == 1 and groups["grade"]["经理"].count == 1
-    education = {o.value: o.count for o in response.context["education_facet"]}
+    education = {o.value: o.count for o in response.context["facets"].education}
     assert education == {"专科": 0, "本科": 2, "硕士": 2, "博士": 2}
 
 
 def test_education_facet_counts_cumulate(seeded, client):
-    education = {o.value: o.count for o in listing(client).context["education_facet"]}
+    education = {o.value: o.count for o in listing(client).context["facets"].education}
     unknown = Posting.objects.filter(min_education__isnull=True).count()
     assert education["专科"] == unknown + 2
     assert education["本科"] == 77

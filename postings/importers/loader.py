@@ -333,7 +333,7 @@ class _Loader:
         for model, wanted in wanted_items.items():
             if self.replace_items(posting, model, wanted) and outcome == "unchanged":
                 outcome = "updated"
-        if outcome != "unchanged" or not posting.search_document:
+        if outcome != "unchanged" or not hasattr(posting, "search"):
             posting.update_search_document()
         self.report.count("posting", outcome, label)
         return posting

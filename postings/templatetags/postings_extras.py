@@ -33,6 +33,12 @@ def mark_preferences(text):
 
 
 @register.filter
+def thousands(number):
+    """12345 -> "12,345" (humanize's intcomma follows the locale's grouping)."""
+    return f"{number:,}" if isinstance(number, int) else number
+
+
+@register.filter
 def first_locations(locations, limit=4):
     """ "喀什市、疏勒县、巴楚县、图木舒克市 等 22 地" for a long list."""
     names = [location.name for location in locations]

@@ -1,0 +1,444 @@
+"""`make bench`: the board under load, on PostgreSQL, as it runs in production.
+
+1. Starts a throwaway PostgreSQL cluster (Debian's package) and fills it:
+   migrate, import_seeds, generate_postings --count $BENCH_SIZE (100,000 by
+   default; BENCH_SIZE=1000000 for the big run).
+2. Serves the app with gunicorn and production settings (DEBUG off), twice:
+   with the shared page cache (the database cache), and with no cache, so
+   both the cached and the uncached cost are measured.
+3. Drives each scenario with wrk on loopback after a warm-up: requests/s,
+   p50/p95/p99 latency, errors, and the workers' peak memory.
+4. Measures the comparisons in the same run (listing vs a trivial page,
+   keyword search vs the admin's search, our exports vs django-import-export)
+   and writes BENCHMARKS.md and bench/results.json.
+"""
+
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PYTHON = BIN / "python"
+SIZE = int(os.environ.get("BENCH_SIZE", "100000"))
+DURATION = int(os.environ.get("BENCH_DURATION", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", str(min(SIZE, 100_000))))
+RESULTS = ROOT / "bench" / "results.json"
+REPORT = ROOT / "BENCHMARKS.md"
+
+
+def log(message):
+    print(f"==> {message}", flush=True)
+
+
+def as_root(*command):
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*prefix, *command], check=True)
+
+
+def ensure_packages():
+    need = []
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        need.append("postgresql")
+    if not shutil.which("wrk"):
+        need.append("wrk")
+    if need:
+        log(f"Installing Debian packages: {' '.join(need)}")
+        as_root("apt-get", "update", "-qq")
+        as_root(
+            "env", "DEBIAN_FRONTEND=noninteractive",
+            "apt-get", "install", "-y", "-qq", "--no-install-recommends", *need,
+        )  # fmt: skip
+
+
+class Postgres:
+    """A throwaway cluster, tuned for a 2-core, 24 GiB machine."""
+
+    def __init__(self, port=54340):
+        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        self.port = port
+        self.dir = Path(tempfile.mkdtemp(prefix="jobboard-bench-pg."))
+        self.dir.chmod(0o755)
+        self.user = (
+            "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+        )
+
+    def run(self, *command, check=True, **kwargs):
+        if os.geteuid() == 0:
+            command = ("runuser", "-u", "postgres", "--", *command)
+        return subprocess.run(command, check=check, **kwargs)
+
+    def start(self):
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        data = self.dir / "data"
+        self.run(
+            str(self.bin / "initdb"), "-D", str(data), "--encoding=UTF8",
+            "--locale=C.UTF-8", "--auth=trust", "-U", self.user,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        options = " ".join(
+            [
+                f"-p {self.port}",
+                f"-k {self.dir}",
+                "-c listen_addresses=127.0.0.1",
+                "-c shared_buffers=4GB",
+                "-c effective_cache_size=16GB",
+                "-c work_mem=32MB",
+                "-c maintenance_work_mem=1GB",
+                "-c random_page_cost=1.1",
+                "-c jit=off",
+                "-c max_connections=200",
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+                "-c max_wal_size=8GB",
+            ]
+        )
+        self.run(
+            str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"),
+            "-w", "-o", options, "start", stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-U", self.user, "jobboard")  # fmt: skip
+        return f"postgres://{self.user}@127.0.0.1:{self.port}/jobboard"
+
+    def version(self):
+        out = subprocess.run(
+            [str(self.bin / "postgres"), "--version"], capture_output=True, text=True
+        )
+        return out.stdout.strip()
+
+    def stop(self):
+        self.run(
+            str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop",
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def manage(env, *args, capture=False):
+    result = subprocess.run(
+        [str(PYTHON), "manage.py", *args],
+        cwd=ROOT, env=env, check=True, text=True,
+        capture_output=capture,
+    )  # fmt: skip
+    return result.stdout if capture else None
+
+
+class Server:
+    """gunicorn with the project's gunicorn.conf.py, as in production."""
+
+    def __init__(self, env, port, cache, log_path):
+        self.env = {
+            **env,
+            "DJANGO_CACHE": cache,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_ACCESSLOG": "",
+        }
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "jobboard.wsgi:application"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start: {Path(self.log_path).read_text()}")
+
+    def worker_pids(self):
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def stop(self):
+        self.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+class MemorySampler:
+    """Peak resident memory of the given processes, sampled every 50 ms."""
+
+    def __init__(self, pids):
+        self.pids, self.peak_kb, self._stop = pids, 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for pid in self.pids:
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmRSS:"):
+                        self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+
+
+def wrk(
+    server, path, *, duration=DURATION, connections=CONNECTIONS, paths=None, headers=()
+):
+    """requests/s, latency percentiles and errors for one scenario."""
+    path = urllib.parse.quote(path, safe="/?=&")
+    env = {**os.environ, "WRK_PATHS": str(paths or "")}
+    command = [
+        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s",
+        "-s", str(ROOT / "bench" / "report.lua"),
+    ]  # fmt: skip
+    for header in headers:
+        command += ["-H", header]
+    # Warm-up: caches, connections and the operating system's page cache.
+    # Each page is asked for once on its own first, so a cached run measures
+    # cached pages rather than a crowd of connections missing at once.
+    for each in Path(paths).read_text().split() if paths else [path]:
+        with urllib.request.urlopen(server.url + urllib.parse.quote(each, safe="/?=&"),
+                                    timeout=600) as response:  # fmt: skip
+            response.read()
+    subprocess.run([*command[:3], "-d3s", *command[4:], server.url + path], env=env,
+                   capture_output=True, check=True)  # fmt: skip
+    with MemorySampler(server.worker_pids()) as memory:
+        out = subprocess.run([*command, server.url + path], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+    line = next(
+        line for line in out.stdout.splitlines() if line.startswith("WRK_JSON ")
+    )
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    result["peak_worker_mb"] = round(memory.peak_kb / 1024, 1)
+    return result
+
+
+def timed_gets(url, count, headers=None):
+    """Sequential requests, for pages too slow to load-test: p50/p95 in ms."""
+    timings = []
+    for _ in range(count):
+        request = urllib.request.Request(url, headers=headers or {})
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=600) as response:
+            response.read()
+            status = response.status
+        timings.append((time.perf_counter() - started) * 1000)
+        assert status == 200, status
+    timings.sort()
+    return {
+        "requests": count,
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[min(len(timings) - 1, int(len(timings) * 0.95))], 2),
+    }
+
+
+def download(server, path):
+    """One export download: seconds, bytes and the serving worker's peak memory."""
+    with MemorySampler(server.worker_pids()) as memory:
+        started = time.perf_counter()
+        with urllib.request.urlopen(server.url + path, timeout=1800) as response:
+            size = 0
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+        seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "bytes": size,
+        "peak_worker_mb": round(memory.peak_kb / 1024, 1),
+    }
+
+
+def probe(env, writer, export_format, rows, workdir):
+    output = workdir / f"{writer}-{rows}.{export_format}"
+    out = subprocess.run(
+        [str(PYTHON), "bench/export_probe.py", "--writer", writer, "--format", export_format,
+         "--rows", str(rows), "--output", str(output)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    output.unlink(missing_ok=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+def main():
+    ensure_packages()
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", ".[bench]"],
+                   cwd=ROOT, check=True)  # fmt: skip
+    postgres = Postgres()
+    workdir = Path(tempfile.mkdtemp(prefix="jobboard-bench."))
+    servers = []
+    results = {"started": datetime.now().isoformat(timespec="seconds"), "size": SIZE}
+    try:
+        database_url = postgres.start()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DATABASE_URL": database_url,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_COOKIES": "0",
+            "DJANGO_STATIC_ROOT": str(workdir / "static"),
+            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+            "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
+        }
+        results["machine"] = {**machine(), "postgresql": postgres.version()}
+        results["config"] = {
+            "workers": int(env["WEB_CONCURRENCY"]),
+            "threads": int(env["GUNICORN_THREADS"]),
+            "connections": CONNECTIONS,
+            "duration": DURATION,
+        }
+        log(f"Preparing PostgreSQL with {SIZE:,} postings")
+        manage(env, "migrate", "--noinput", "-v0")
+        manage({**env, "DJANGO_CACHE": "database"}, "createcachetable")
+        manage(env, "collectstatic", "--noinput", "-v0")
+        manage(env, "import_seeds", "-v0")
+        started = time.perf_counter()
+        manage(env, "generate_postings", "--count", str(SIZE - 77))
+        results["generate_seconds"] = round(time.perf_counter() - started, 1)
+        session = (
+            manage(env, "shell", "-c", ADMIN_SESSION, capture=True)
+            .strip()
+            .splitlines()[-1]
+        )
+        ids_file = workdir / "detail-paths.txt"
+        ids = manage(env, "shell", "-c", DETAIL_IDS, capture=True).split()
+        ids_file.write_text("\n".join(f"/postings/{pk}/" for pk in ids if pk.isdigit()))
+
+        cached = Server(env, 8400, "database", workdir / "gunicorn-cached.log").start()
+        uncached = Server(env, 8401, "dummy", workdir / "gunicorn-uncached.log").start()
+        servers += [cached, uncached]
+
+        scenarios = {
+            "floor (robots.txt)": "/robots.txt",
+            "listing": "/",
+            "listing, typical filters": "/?province=新疆&education=本科&experience=3",
+            "search, 1 character (岗)": "/?q=岗",
+            "search, 2 characters (风控)": "/?q=风控",
+            "search, 4 characters (客户经理)": "/?q=客户经理",
+            "page 1": "/?page=1",
+            "deep page (500)": "/?page=500",
+        }
+        results["cached"], results["uncached"] = {}, {}
+        for label, path in scenarios.items():
+            log(f"wrk: {label}")
+            results["cached"][label] = wrk(cached, path)
+            results["uncached"][label] = wrk(uncached, path)
+        log("wrk: detail pages")
+        results["cached"]["detail"] = wrk(cached, "/", paths=ids_file)
+        results["uncached"]["detail"] = wrk(uncached, "/", paths=ids_file)
+
+        log("Admin changelist search vs keyword search (uncached, sequential)")
+        cookie = {"Cookie": f"sessionid={session}"}
+        results["admin_search"] = {}
+        for q in ("岗", "风控", "客户经理"):
+            quoted = urllib.parse.quote(q)
+            results["admin_search"][q] = {
+                "admin": timed_gets(
+                    f"{uncached.url}/admin/postings/posting/?q={quoted}", 5, cookie
+                ),
+                "ours": timed_gets(f"{uncached.url}/?q={quoted}", 20),
+            }
+
+        log("Web exports of every open posting")
+        results["web_export"] = {
+            "csv": download(uncached, "/export.csv"),
+            "xlsx": download(uncached, "/export.xlsx"),
+        }
+
+        log(f"Exports of {EXPORT_ROWS:,} rows: ours vs django-import-export")
+        results["exports"] = []
+        for export_format in ("csv", "xlsx"):
+            for writer, rows in (
+                ("ours", EXPORT_ROWS // 10),
+                ("ours", EXPORT_ROWS),
+                ("import-export", EXPORT_ROWS),
+            ):
+                log(f"  {writer} {export_format} {rows:,}")
+                results["exports"].append(
+                    probe(env, writer, export_format, rows, workdir)
+                )
+    finally:
+        for server in servers:
+            server.stop()
+        postgres.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    results["finished"] = datetime.now().isoformat(timespec="seconds")
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    REPORT.write_text(render_report(results))
+    log(f"Wrote {REPORT.relative_to(ROOT)} and {RESULTS.relative_to(ROOT)}")
+
+
+ADMIN_SESSION = """
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+session = SessionStore()
+session["_auth_user_id"] = str(user.pk)
+session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+session["_auth_user_hash"] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+DETAIL_IDS = """
+from postings.models import Posting
+ids = Posting.objects.open_now().order_by("?").values_list("pk", flat=True)[:500]
+print("\\n".join(str(i) for i in ids))
+"""
+
+
+def ratio(numerator, denominator):
+    return round(numerator / denominator, 2) if denominator else None
+
+
+def render_report(r):
+    from bench.report import render
+
+    return render(r)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
