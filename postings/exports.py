@@ -32,6 +32,7 @@ from .models import (
     PostingCertificate,
     PostingLocation,
     Requirement,
+    takes_applications,
 )
 
 COLUMNS = [
@@ -101,10 +102,10 @@ def public_status(status, published_on, closes_on, today):
     """The status a candidate would read: 招聘中, 已截止, 待发布 or 草稿."""
     if status == Posting.Status.DRAFT:
         return "草稿"
+    if takes_applications(status, published_on, closes_on, today):
+        return "招聘中"
     if status == Posting.Status.PUBLISHED and published_on and published_on > today:
         return "待发布"
-    if status == Posting.Status.PUBLISHED and (closes_on is None or closes_on >= today):
-        return "招聘中"
     return "已截止"
 
 

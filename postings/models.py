@@ -280,6 +280,17 @@ class Certificate(models.Model):
         return self.name
 
 
+def takes_applications(status, published_on, closes_on, date):
+    """Whether a posting in this state accepts applications on ``date``; the
+    rule ``open_on`` applies in SQL, for a posting or its bare fields."""
+    return (
+        status == Posting.Status.PUBLISHED
+        and published_on is not None
+        and published_on <= date
+        and (closes_on is None or closes_on >= date)
+    )
+
+
 def open_until():
     """The last day a posting takes applications; the end of time when it
     has no deadline. One expression, so that the open-today condition and
@@ -547,12 +558,7 @@ class Posting(SourceReference):
         search.index_posting(self)
 
     def is_open_on(self, date):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_on is not None
-            and self.published_on <= date
-            and (self.closes_on is None or self.closes_on >= date)
-        )
+        return takes_applications(self.status, self.published_on, self.closes_on, date)
 
     @property
     def is_open(self):

@@ -138,6 +138,7 @@ def index_posting(posting):
 COMMON_SHARE = 0.01
 _ESTIMATE_ROWS = 8000
 _ESTIMATE_SECONDS = 300
+_ESTIMATES_KEPT = 1000
 _estimates = {}
 _whole_result = contextvars.ContextVar("whole_result", default=False)
 
@@ -189,6 +190,8 @@ def matching_share(query_terms):
         )
         sampled, matched = cursor.fetchone()
     share = matched / sampled if sampled else 1.0
+    if len(_estimates) >= _ESTIMATES_KEPT:
+        _estimates.clear()  # visitors' queries are unbounded; memory is not
     _estimates[key] = (share, time.monotonic() + _ESTIMATE_SECONDS)
     return share
 
