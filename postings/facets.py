@@ -11,7 +11,9 @@ thousands of matches, or grouping them nine ways, takes seconds. So
   needs postings outside the result, so its counts are estimated;
 - a result larger than ``cap`` is not counted: its total and its facets are
   estimated from a random sample of the table (TABLESAMPLE), scaled up, and
-  the page says so ("约").
+  the page says so ("约"). Should the sample and a bounded count disagree,
+  the count wins: a small result is read and counted exactly, a large one
+  is shown as "more than the cap" with no estimated total.
 
 The sample and the result are read in one query each; the Python counting
 applies the same filters as the SQL path (tests hold the two to the same
@@ -21,7 +23,7 @@ answers on a whole-table sample).
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
@@ -100,7 +102,13 @@ def summarize(filterset, cap):
     if estimate.estimated_total >= 2 * cap:
         return Summary(cap, True, estimate)
     counted = whole[: cap + 1].count()
-    return Summary(min(counted, cap), counted > cap, estimate)
+    if counted <= cap:
+        return Summary(counted, False, _from_result(filterset, _rows(whole)))
+    if estimate.estimated_total <= cap:
+        # The sample undercounted a result the count proves is larger: say
+        # only "more than the cap" rather than a total known to be wrong.
+        estimate = replace(estimate, estimated_total=None)
+    return Summary(cap, True, estimate)
 
 
 def _whole(filterset):
@@ -169,20 +177,41 @@ def exact(filterset):
 
 # --- PostgreSQL: large boards ------------------------------------------------------
 
-_table_rows = {"value": None, "read_at": 0.0}
+# Fewer sampled pages than this and a page sample is too lumpy to trust.
+MIN_SAMPLED_PAGES = 50
+
+_table_rows = {"value": None, "pages": 0, "read_at": 0.0}
 
 
-def _posting_rows():
-    """The planner's row count of the posting table, re-read every ten minutes."""
+def _read_table_size():
+    """The planner's row and page counts of the posting table, re-read every
+    ten minutes."""
     if time.monotonic() - _table_rows["read_at"] > 600 or _table_rows["value"] is None:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class "
+                "SELECT reltuples::bigint, relpages FROM pg_class "
                 "WHERE oid = 'postings_posting'::regclass"
             )
-            (rows,) = cursor.fetchone()
-        _table_rows.update(value=max(int(rows), 0), read_at=time.monotonic())
-    return _table_rows["value"]
+            rows, pages = cursor.fetchone()
+        _table_rows.update(
+            value=max(int(rows), 0), pages=max(int(pages), 0), read_at=time.monotonic()
+        )
+    return _table_rows
+
+
+def _posting_rows():
+    return _read_table_size()["value"]
+
+
+def sample_method(fraction):
+    """SYSTEM samples whole pages and reads only those, which is what makes
+    sampling cheap on a large table. Over a handful of pages it is lumpy
+    (it may pick no page at all), so a table too small in pages for the
+    fraction is sampled row by row (BERNOULLI), which reads every page but
+    keeps each row with the same chance."""
+    if fraction * _read_table_size()["pages"] >= MIN_SAMPLED_PAGES:
+        return "SYSTEM"
+    return "BERNOULLI"
 
 
 def can_sample():
@@ -226,8 +255,8 @@ def _rows(queryset, *, limit=None, sample_fraction=None):
     """The postings of ``queryset`` with their locations and certificates,
     in one query, optionally from a random sample of the table.
 
-    TABLESAMPLE reads only the sampled pages; Django has no spelling for
-    it, so it goes into the FROM clause of the query Django wrote.
+    Django has no spelling for TABLESAMPLE, so it goes into the FROM clause
+    of the query Django wrote (see ``sample_method`` for which kind).
     """
     located = PostingLocation.objects.filter(posting=OuterRef("pk")).values("posting")
     certified = PostingCertificate.objects.filter(posting=OuterRef("pk")).values(
@@ -258,7 +287,10 @@ def _rows(queryset, *, limit=None, sample_fraction=None):
     if sample_fraction is not None:
         table = f'FROM "{Posting._meta.db_table}"'
         assert table in sql, sql
-        sql = sql.replace(table, f"{table} TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)", 1)
+        method = sample_method(sample_fraction)
+        sql = sql.replace(
+            table, f"{table} TABLESAMPLE {method} (%s) REPEATABLE (%s)", 1
+        )
         params = (sample_fraction * 100, SAMPLE_SEED, *params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

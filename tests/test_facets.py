@@ -131,3 +131,73 @@ def test_a_small_result_on_a_large_board_is_counted_exactly(seeded, monkeypatch,
             assert got_groups[group.name] == exact_groups[group.name], group.name
     if "education" not in active:
         assert got_education == exact_education
+
+
+def test_a_table_of_few_pages_is_sampled_row_by_row(monkeypatch):
+    """A page sample of a small table can pick no page at all and estimate
+    nothing; row sampling keeps every row's chance."""
+    import time
+
+    monkeypatch.setattr(
+        facets,
+        "_table_rows",
+        {"value": 1_000_000, "pages": 30_000, "read_at": time.monotonic()},
+    )
+    assert facets.sample_method(0.008) == "SYSTEM"  # 240 pages
+    assert facets.sample_method(0.001) == "BERNOULLI"  # 30 pages
+    facets._table_rows.update(value=377, pages=12)
+    assert facets.sample_method(50 / 377) == "BERNOULLI"
+
+
+def _make_samples_find_nothing(monkeypatch):
+    """What an unlucky sample of no rows reports as the result's size."""
+    from dataclasses import replace
+
+    real_sampled = facets.sampled
+
+    def empty_sample(filterset, fraction=None):
+        return replace(real_sampled(filterset, fraction), estimated_total=0)
+
+    monkeypatch.setattr(facets, "sampled", empty_sample)
+
+
+def test_a_sample_that_undercounts_does_not_set_the_total(seeded, client, monkeypatch):
+    """When the sample says "small" but a bounded count says more than the
+    cap, the page says "5+" rather than an estimate known to be wrong."""
+    from django.urls import reverse
+
+    from postings import views
+
+    monkeypatch.setattr(facets, "SAMPLE_ROWS", 50)
+    monkeypatch.setattr(views, "RESULT_CAP", 5)
+    facets._table_rows.update(value=None)
+    _make_samples_find_nothing(monkeypatch)
+    response = client.get(reverse("postings:posting_list"))
+    content = response.content.decode()
+    assert response.context["result_capped"]
+    assert response.context["facets"].estimated_total is None
+    assert "找到 <strong>5+</strong> 个岗位" in content
+    assert "找到约" not in content
+
+
+def test_a_result_the_planner_overestimates_is_still_counted_exactly(
+    seeded, monkeypatch
+):
+    """The planner and the sample both guess; when the bounded count shows
+    the result is small, its facets are counted from the result itself."""
+    monkeypatch.setattr(facets, "SAMPLE_ROWS", 50)
+    monkeypatch.setattr(facets, "planner_rows", lambda queryset: 10**9)
+    _make_samples_find_nothing(monkeypatch)
+    facets._table_rows.update(value=None)
+    filterset = filterset_for("province=黑龙江&grade=经理")
+    expected = facets.exact(filterset)
+    assert filterset.qs.count() > 1
+    summary = facets.summarize(filterset, cap=filterset.qs.count())
+    assert summary.total == filterset.qs.count() and not summary.capped
+    if connection.vendor != "postgresql":
+        assert as_dict(summary.facets) == as_dict(expected)
+        return
+    got_groups, _ = as_dict(summary.facets)
+    exact_groups, _ = as_dict(expected)
+    for name in ("employer", "institution", "category", "certificate"):
+        assert got_groups[name] == exact_groups[name], name
