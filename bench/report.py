@@ -1,4 +1,5 @@
-"""Render bench/results.json as BENCHMARKS.md, with each target checked."""
+"""Render bench/results.json as BENCHMARKS.md: every target checked, for
+each board size benchmarked."""
 
 import json
 import sys
@@ -138,39 +139,12 @@ def why_missed(r, results):
     return "\n\n## Where a target is missed, and why\n\n" + "\n".join(notes)
 
 
-def render(r):
-    m = r["machine"]
-    results = checks(r)
-    rows = "\n".join(
-        f"| {what} | {value} | {_verdict(ok)} |" for what, value, ok in results
-    )
-    missed = why_missed(r, results)
-    exports = "\n".join(
-        f"| {e['writer']} | {e['format']} | {e['rows']:,} | {e['seconds']:.1f} | "
-        f"{e['peak_mb']:.0f} | {e['bytes'] / 1e6:.1f} |"
-        for e in r["exports"]
-    )
-    web = r["web_export"]
-    admin = "\n".join(
-        f"| {q} | {p['ours']['p50_ms']:.1f} | {p['ours']['p95_ms']:.1f} | "
-        f"{p['admin']['p50_ms']:,.0f} | {p['admin']['p95_ms']:,.0f} |"
-        for q, p in r["admin_search"].items()
-    )
-    return f"""# Benchmarks
-
-Latest `make bench` run: {r["started"]} – {r["finished"]}, **{r["size"]:,} postings**
-on PostgreSQL (`BENCH_SIZE={r["size"]}`). Raw numbers: `bench/results.json`.
-
-## Machine
-
-{m["cpu"]}, {m["cores"]} cores, {m["memory_gib"]} GiB; Linux {m["kernel"]};
-Python {m["python"]}; {m["postgresql"]}.
-
-## Method
+def _method(r):
+    return f"""## Method
 
 - A throwaway PostgreSQL cluster (Debian's package) on the same machine, filled by
-  `migrate`, `import_seeds` and `generate_postings` ({r["generate_seconds"]:,.0f} s for the
-  generated postings, their items, search data and history).
+  `migrate`, `import_seeds` and `generate_postings` (the generated postings, their items,
+  search data and history).
 - The app under gunicorn with `gunicorn.conf.py` and production settings (DEBUG off,
   {r["config"]["workers"]} gthread workers × {r["config"]["threads"]} threads), twice: **cached**, with the shared page cache
   (Django's database cache, as for several app servers), and **uncached**, with caching
@@ -192,26 +166,56 @@ Python {m["python"]}; {m["postgresql"]}.
 ## Targets
 
 {TARGETS}
+"""
+
+
+def render_run(r):
+    """One board size's section."""
+    m = r["machine"]
+    results = checks(r)
+    rows = "\n".join(
+        f"| {what} | {value} | {_verdict(ok)} |" for what, value, ok in results
+    )
+    missed = why_missed(r, results).replace("\n## ", "\n### ")
+    exports = "\n".join(
+        f"| {e['writer']} | {e['format']} | {e['rows']:,} | {e['seconds']:.1f} | "
+        f"{e['peak_mb']:.0f} | {e['bytes'] / 1e6:.1f} |"
+        for e in r["exports"]
+    )
+    web = r["web_export"]
+    admin = "\n".join(
+        f"| {q} | {p['ours']['p50_ms']:.1f} | {p['ours']['p95_ms']:.1f} | "
+        f"{p['admin']['p50_ms']:,.0f} | {p['admin']['p95_ms']:,.0f} |"
+        for q, p in r["admin_search"].items()
+    )
+    return f"""## {r["size"]:,} postings
+
+`BENCH_SIZE={r["size"]} make bench`, run {r["started"]} – {r["finished"]}.
+{m["cpu"]}, {m["cores"]} cores, {m["memory_gib"]} GiB; Linux {m["kernel"]};
+Python {m["python"]}; {m["postgresql"]}. Generating the postings took
+{r["generate_seconds"]:,.0f} s.
+
+### Targets at this size
 
 | Target | Measured | |
 | --- | --- | --- |
 {rows}{missed}
 
-## Load tests, cached
+### Load tests, cached
 
 {_wrk_table(r["cached"])}
 
-## Load tests, uncached
+### Load tests, uncached
 
 {_wrk_table(r["uncached"])}
 
-## Keyword search vs the admin changelist's search (uncached, ms)
+### Keyword search vs the admin changelist's search (uncached, ms)
 
 | Query | ours p50 | ours p95 | admin p50 | admin p95 |
 | --- | ---: | ---: | ---: | ---: |
 {admin}
 
-## Exports
+### Exports
 
 | Writer | Format | Rows | Seconds | Peak MB | File MB |
 | --- | --- | ---: | ---: | ---: | ---: |
@@ -224,6 +228,26 @@ Web downloads of every open posting, uncached: CSV {web["csv"]["seconds"]:.1f} s
 """
 
 
+def runs_of(stored):
+    """The runs in bench/results.json by size; an older file held one run."""
+    if "runs" in stored:
+        return {int(size): run for size, run in stored["runs"].items()}
+    return {stored["size"]: stored}
+
+
+def render(runs):
+    """BENCHMARKS.md: the shared method, then a section per board size."""
+    ordered = [runs[size] for size in sorted(runs)]
+    sizes = " and ".join(f"{r['size']:,}" for r in ordered)
+    sections = "\n".join(render_run(r) for r in ordered)
+    return f"""# Benchmarks
+
+The latest `make bench` run at each board size ({sizes} postings), on
+PostgreSQL. Raw numbers: `bench/results.json`.
+
+{_method(ordered[-1])}
+{sections}"""
+
+
 if __name__ == "__main__":
-    results = json.loads(Path(sys.argv[1]).read_text())
-    print(render(results))
+    print(render(runs_of(json.loads(Path(sys.argv[1]).read_text()))))

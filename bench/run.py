@@ -31,6 +31,9 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.report import render, runs_of  # noqa: E402
 BIN = ROOT / ".venv" / "bin"
 PYTHON = BIN / "python"
 SIZE = int(os.environ.get("BENCH_SIZE", "100000"))
@@ -404,8 +407,13 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     results["finished"] = datetime.now().isoformat(timespec="seconds")
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    REPORT.write_text(render_report(results))
+    # Each board size keeps its latest run, so a 100,000 run does not
+    # replace the figures of the 1,000,000 one.
+    runs = runs_of(json.loads(RESULTS.read_text())) if RESULTS.exists() else {}
+    runs[SIZE] = results
+    stored = {"runs": {str(size): runs[size] for size in sorted(runs)}}
+    RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=2) + "\n")
+    REPORT.write_text(render(runs))
     log(f"Wrote {REPORT.relative_to(ROOT)} and {RESULTS.relative_to(ROOT)}")
 
 
@@ -432,12 +440,5 @@ def ratio(numerator, denominator):
     return round(numerator / denominator, 2) if denominator else None
 
 
-def render_report(r):
-    from bench.report import render
-
-    return render(r)
-
-
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

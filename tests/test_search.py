@@ -148,3 +148,20 @@ def test_postgresql_knows_gram_matching_is_not_free():
             "SELECT procost FROM pg_proc WHERE oid = 'ts_match_vq(tsvector, tsquery)'::regprocedure"
         )
         assert cursor.fetchone()[0] == 100
+
+
+def test_the_memo_of_keyword_shares_is_bounded(seeded, monkeypatch):
+    """Visitors choose the keywords, so the per-process memo of how common
+    each one is must not grow without limit."""
+    if connection.vendor != "postgresql":
+        # SQLite never samples: it has no keyword shares to remember.
+        assert search.matching(Posting.objects.all(), "风控").exists()
+        assert search._estimates == {}
+        return
+    monkeypatch.setattr(search, "_ESTIMATES_KEPT", 3)
+    monkeypatch.setattr(search, "_estimates", {})
+    for keyword in ("风控", "客户", "经理", "岗位", "银行"):
+        share = search.matching_share(search.terms(keyword))
+        assert 0.0 <= share <= 1.0
+        assert 1 <= len(search._estimates) <= 3
+    assert tuple(search.terms("银行")) in search._estimates  # the newest is kept
