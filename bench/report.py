@@ -190,7 +190,8 @@ def render_run(r):
     )
     return f"""## {r["size"]:,} postings
 
-`BENCH_SIZE={r["size"]} make bench`, run {r["started"]} – {r["finished"]}.
+`BENCH_SIZE={r["size"]} make bench`, run {r["started"]} – {r["finished"]}
+on commit {r.get("commit", "unrecorded")}.
 {m["cpu"]}, {m["cores"]} cores, {m["memory_gib"]} GiB; Linux {m["kernel"]};
 Python {m["python"]}; {m["postgresql"]}. Generating the postings took
 {r["generate_seconds"]:,.0f} s.

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import render, runs_of  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 PYTHON = BIN / "python"
 SIZE = int(os.environ.get("BENCH_SIZE", "100000"))
@@ -286,6 +287,15 @@ def probe(env, writer, export_format, rows, workdir):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def commit():
+    """The code measured: the commit, marked when the tree had changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return f"{head or 'unknown'}{' with uncommitted changes' if dirty else ''}"
+
+
 def machine():
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -309,7 +319,11 @@ def main():
     postgres = Postgres()
     workdir = Path(tempfile.mkdtemp(prefix="jobboard-bench."))
     servers = []
-    results = {"started": datetime.now().isoformat(timespec="seconds"), "size": SIZE}
+    results = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "size": SIZE,
+        "commit": commit(),
+    }
     try:
         database_url = postgres.start()
         env = {

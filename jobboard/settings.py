@@ -134,6 +134,11 @@ _CACHE_BACKENDS = {
     "database": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "jobboard_cache",
+        # Django's default of 300 entries is fewer than a board's detail
+        # pages: the cache would evict pages as fast as it stores them.
+        "OPTIONS": {
+            "MAX_ENTRIES": int(os.environ.get("DJANGO_CACHE_MAX_ENTRIES", "50000"))
+        },
     },
     "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

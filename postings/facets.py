@@ -25,12 +25,21 @@ import math
 import time
 from dataclasses import dataclass, replace
 
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef
 
 from . import search
-from .models import Education, Institution, Posting, PostingCertificate, PostingLocation
+from .models import (
+    Certificate,
+    Department,
+    Education,
+    Institution,
+    Location,
+    Posting,
+    PostingCertificate,
+    PostingLocation,
+)
 
 FACET_LIMIT = 30
 SAMPLE_ROWS = 8_000
@@ -92,7 +101,7 @@ def summarize(filterset, cap):
         counted = filterset.qs.order_by()[: cap + 1].count()
         return Summary(min(counted, cap), counted > cap, exact(filterset))
     whole = _whole(filterset)
-    if planner_rows(whole) <= 2 * cap:
+    if _expected_rows(filterset, whole) <= 2 * cap:
         rows = _rows(whole, limit=cap + 1)
         if len(rows) <= cap:
             return Summary(len(rows), False, _from_result(filterset, rows))
@@ -103,7 +112,8 @@ def summarize(filterset, cap):
         return Summary(cap, True, estimate)
     counted = whole[: cap + 1].count()
     if counted <= cap:
-        return Summary(counted, False, _from_result(filterset, _rows(whole)))
+        rows = _rows(whole)
+        return Summary(counted, False, _from_result(filterset, rows, estimate))
     if estimate.estimated_total <= cap:
         # The sample undercounted a result the count proves is larger: say
         # only "more than the cap" rather than a total known to be wrong.
@@ -111,12 +121,27 @@ def summarize(filterset, cap):
     return Summary(cap, True, estimate)
 
 
-def _whole(filterset):
+def _whole(filterset, data=None):
     """The filtered postings, unordered, planned for reading them all."""
     with search.whole_result():
         return type(filterset)(
-            filterset.data, queryset=filterset.queryset
+            filterset.data if data is None else data, queryset=filterset.queryset
         ).qs.order_by()
+
+
+def _expected_rows(filterset, whole):
+    """How many postings the planner expects to match. For a keyword it
+    cannot know (it takes a term's character pairs as independent, so
+    客户经理 looks rare), so the keyword's share of a sample, which search
+    keeps anyway, scales the planner's count for the other filters."""
+    keyword_terms = search.terms(filterset.form.cleaned_data.get("q") or "")
+    if not keyword_terms:
+        return planner_rows(whole)
+    others = filterset.data.copy()
+    others.pop("q", None)
+    return planner_rows(_whole(filterset, others)) * search.matching_share(
+        keyword_terms
+    )
 
 
 def _without(data, name):
@@ -255,31 +280,32 @@ def _rows(queryset, *, limit=None, sample_fraction=None):
     """The postings of ``queryset`` with their locations and certificates,
     in one query, optionally from a random sample of the table.
 
+    The query reads ids only (each posting's location and certificate ids
+    straight from their unique indexes) and names are looked up here, from
+    the small tables of departments, locations and certificates: joining
+    them for every sampled posting was most of the query's time.
+
     Django has no spelling for TABLESAMPLE, so it goes into the FROM clause
     of the query Django wrote (see ``sample_method`` for which kind).
     """
-    located = PostingLocation.objects.filter(posting=OuterRef("pk")).values("posting")
-    certified = PostingCertificate.objects.filter(posting=OuterRef("pk")).values(
-        "posting"
-    )
 
-    def names(related, path):
-        return Subquery(related.annotate(names=ArrayAgg(path)).values("names"))
+    def ids_of(related, field):
+        return ArraySubquery(
+            related.objects.filter(posting=OuterRef("pk")).order_by().values(field)
+        )
 
     queryset = queryset.annotate(
-        location_names=names(located, "location__name"),
-        province_names=names(located, "location__province"),
-        certificate_names=names(certified, "certificate__name"),
+        location_ids=ids_of(PostingLocation, "location_id"),
+        certificate_ids=ids_of(PostingCertificate, "certificate_id"),
     ).values_list(
         "employer_id",
         "institution_id",
-        "department__name",
+        "department_id",
         "grade",
         "category",
         "min_education",
-        "location_names",
-        "province_names",
-        "certificate_names",
+        "location_ids",
+        "certificate_ids",
     )
     if limit is not None:
         queryset = queryset[:limit]
@@ -292,12 +318,32 @@ def _rows(queryset, *, limit=None, sample_fraction=None):
             table, f"{table} TABLESAMPLE {method} (%s) REPEATABLE (%s)", 1
         )
         params = (sample_fraction * 100, SAMPLE_SEED, *params)
+    departments = dict(Department.objects.values_list("pk", "name"))
+    places = {
+        pk: (name, province)
+        for pk, name, province in Location.objects.values_list("pk", "name", "province")
+    }
+    certificates = dict(Certificate.objects.values_list("pk", "name"))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [
-            _Row(*values[:6], *(set(names or ()) for names in values[6:]))
-            for values in cursor.fetchall()
-        ]
+        fetched = cursor.fetchall()
+    rows = []
+    for employer, institution, department, grade, category, education, *ids in fetched:
+        located = [places[pk] for pk in ids[0] or ()]
+        rows.append(
+            _Row(
+                employer,
+                institution,
+                departments.get(department),
+                grade,
+                category,
+                education,
+                {name for name, _ in located},
+                {province for _, province in located},
+                {certificates[pk] for pk in ids[1] or ()},
+            )
+        )
+    return rows
 
 
 def _values(row, name, institution_names):
@@ -396,13 +442,15 @@ def sampled(filterset, fraction=None):
     )
 
 
-def _from_result(filterset, rows):
+def _from_result(filterset, rows, outside=None):
     """Exact counts from the whole (small) result; estimates for the facets
-    whose own filter is active, which count postings outside it."""
+    whose own filter is active, which count postings outside it (from
+    ``outside``, the sample's estimate, when it was already taken)."""
     names = dict(Institution.objects.values_list("pk", "name"))
     counts, _ = _tally(rows, {}, names)
     active = set(_predicates(filterset, names))
-    outside = sampled(filterset) if active else None
+    if active and outside is None:
+        outside = sampled(filterset)
     groups = [
         next(g for g in outside.groups if g.name == name)
         if name in active

@@ -219,7 +219,12 @@ def matching(queryset, query):
         # A correlated scalar subquery is tested row by row and never turned
         # into a join: the database walks postings in the listing's order,
         # reading one document per posting, and stops at the page's end.
-        first_match = found.filter(posting=OuterRef("pk")).values("posting_id")[:1]
+        # Row by row, the text alone decides: a posting's grams are several
+        # times the size of its text, and only an index search needs them.
+        per_row = PostingSearch.objects.filter(posting=OuterRef("pk"))
+        for term in query_terms:
+            per_row = per_row.filter(document__contains=term)
+        first_match = per_row.values("posting_id")[:1]
         return queryset.annotate(keyword_match=Subquery(first_match)).filter(
             keyword_match__isnull=False
         )

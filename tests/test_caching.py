@@ -132,6 +132,39 @@ def test_the_cache_backend_comes_from_the_environment(environment, backend):
     assert result.stdout.strip() == backend
 
 
+@pytest.mark.parametrize(
+    "environment, kept",
+    [({}, 50_000), ({"DJANGO_CACHE_MAX_ENTRIES": "2000"}, 2_000)],
+)
+def test_the_shared_cache_keeps_more_pages_than_djangos_default(environment, kept):
+    """Django's database cache keeps 300 entries by default, fewer than the
+    detail pages of any real board; it would evict pages as it stores them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "DJANGO_CACHE_MAX_ENTRIES")
+    }
+    env.update(
+        environment,
+        DJANGO_CACHE="database",
+        DJANGO_SETTINGS_MODULE="jobboard.settings",
+        DJANGO_SECRET_KEY="x",
+    )
+    code = "from django.core.cache import cache; print(cache._max_entries)"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(result.stdout.strip()) == kept
+
+
 def test_an_unavailable_cache_degrades_to_uncached_pages(
     client, settings, make_posting
 ):
