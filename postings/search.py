@@ -196,6 +196,13 @@ def matching_share(query_terms):
     return share
 
 
+def _containing(documents, query_terms):
+    """``documents`` (PostingSearch rows) whose text holds every term."""
+    for term in query_terms:
+        documents = documents.filter(document__contains=term)
+    return documents
+
+
 def matching(queryset, query):
     """Postings of ``queryset`` whose document contains every term of ``query``."""
     from .models import PostingSearch
@@ -203,29 +210,24 @@ def matching(queryset, query):
     query_terms = terms(query)
     if not query_terms:
         return queryset
-    found = PostingSearch.objects.all()
-    if connection.vendor == "postgresql":
-        found = found.filter(grams__contains_grams=tsquery_literal(query_terms))
-        exact_needed = [term for term in query_terms if len(term) > 2]
-    else:
-        exact_needed = query_terms
-    for term in exact_needed:
-        found = found.filter(document__contains=term)
-    if (
-        connection.vendor == "postgresql"
-        and not _whole_result.get()
-        and matching_share(query_terms) >= COMMON_SHARE
-    ):
+    if connection.vendor != "postgresql":
+        found = _containing(PostingSearch.objects.all(), query_terms)
+        return queryset.filter(pk__in=found.values("posting_id"))
+    if not _whole_result.get() and matching_share(query_terms) >= COMMON_SHARE:
         # A correlated scalar subquery is tested row by row and never turned
         # into a join: the database walks postings in the listing's order,
         # reading one document per posting, and stops at the page's end.
         # Row by row, the text alone decides: a posting's grams are several
         # times the size of its text, and only an index search needs them.
         per_row = PostingSearch.objects.filter(posting=OuterRef("pk"))
-        for term in query_terms:
-            per_row = per_row.filter(document__contains=term)
-        first_match = per_row.values("posting_id")[:1]
+        first_match = _containing(per_row, query_terms).values("posting_id")[:1]
         return queryset.annotate(keyword_match=Subquery(first_match)).filter(
             keyword_match__isnull=False
         )
-    return queryset.filter(pk__in=found.values("posting_id"))
+    # The gram index answers one- and two-character terms exactly; a longer
+    # term's grams may come in another order, so its text is checked too.
+    found = PostingSearch.objects.filter(
+        grams__contains_grams=tsquery_literal(query_terms)
+    )
+    long_terms = [term for term in query_terms if len(term) > 2]
+    return queryset.filter(pk__in=_containing(found, long_terms).values("posting_id"))

@@ -109,27 +109,10 @@ def test_the_count_is_capped_and_deep_pages_explain_themselves(
     ],
 )
 def test_the_cache_backend_comes_from_the_environment(environment, backend):
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DJANGO_CACHE", "REDIS_URL")
-    }
-    env.update(
-        environment, DJANGO_SETTINGS_MODULE="jobboard.settings", DJANGO_SECRET_KEY="x"
-    )
     code = (
         "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == backend
+    assert _in_fresh_process(code, environment) == backend
 
 
 @pytest.mark.parametrize(
@@ -139,22 +122,25 @@ def test_the_cache_backend_comes_from_the_environment(environment, backend):
 def test_the_shared_cache_keeps_more_pages_than_djangos_default(environment, kept):
     """Django's database cache keeps 300 entries by default, fewer than the
     detail pages of any real board; it would evict pages as it stores them."""
+    code = "from django.core.cache import cache; print(cache._max_entries)"
+    assert (
+        int(_in_fresh_process(code, {"DJANGO_CACHE": "database", **environment}))
+        == kept
+    )
+
+
+def _in_fresh_process(code, environment):
+    """What ``code`` prints in a new Django process whose settings read
+    ``environment`` (and none of this process's cache variables)."""
     import os
     import subprocess
     import sys
 
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("REDIS_URL", "DJANGO_CACHE_MAX_ENTRIES")
-    }
+    ours = ("DJANGO_CACHE", "DJANGO_CACHE_MAX_ENTRIES", "REDIS_URL")
+    env = {k: v for k, v in os.environ.items() if k not in ours}
     env.update(
-        environment,
-        DJANGO_CACHE="database",
-        DJANGO_SETTINGS_MODULE="jobboard.settings",
-        DJANGO_SECRET_KEY="x",
+        environment, DJANGO_SETTINGS_MODULE="jobboard.settings", DJANGO_SECRET_KEY="x"
     )
-    code = "from django.core.cache import cache; print(cache._max_entries)"
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + code],
         env=env,
@@ -162,7 +148,7 @@ def test_the_shared_cache_keeps_more_pages_than_djangos_default(environment, kep
         text=True,
         check=True,
     )
-    assert int(result.stdout.strip()) == kept
+    return result.stdout.strip()
 
 
 def test_an_unavailable_cache_degrades_to_uncached_pages(
