@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, exports, history
+from . import access, exports, history, search
 from .models import (
     Certificate,
     Department,
@@ -296,7 +296,7 @@ class PostingAdmin(InstitutionScopedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The keyword search reads the items, which are saved only now.
-        form.instance.update_search_document()
+        search.index_posting(form.instance)
 
     # --- Starting a posting from a role description
     # /admin/postings/posting/add/?from_role=<id> fills in the title, duties and

@@ -7,6 +7,6 @@ class PostingsConfig(AppConfig):
     verbose_name = "招聘岗位"
 
     def ready(self):
-        from . import caching
+        from . import changes
 
-        caching.connect_signals()
+        changes.connect_signals()

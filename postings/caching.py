@@ -1,40 +1,55 @@
-"""Caching public pages, and forgetting them the moment anything changes.
+"""Caching public pages, and forgetting only the pages a change can affect.
 
-Anonymous visitors' listing and detail pages are cached whole. Every cached
-page carries the *generation* it was built in, a number kept in the same
-cache; any change to a posting, its items, an institution or a department
-bumps the generation, so every cached page is stale at once and a change in
-the admin shows on the next request. With a cache shared by several app
-servers (Redis, or the database cache) that holds for all of them; the
-per-process memory cache, the zero-setup default, holds for one process.
+Anonymous visitors' pages are cached whole in the shared cache, each stored
+with the change-log position it was built at (postings.changes). When a
+page is asked for again, this process's board (postings.board) has applied
+every change committed since, and knows which of them the page has not
+seen; the page is served unless one of them can affect it. What a page
+depends on is its Dependency:
 
-Keys also carry the date, because a posting leaves the listing when its
-deadline passes, with no change to any row.
+- a listing (and its feed) depends on the postings its filter could count:
+  a change to a posting that neither before nor after could appear in its
+  result or its facet counts leaves it cached (filters.PostingFilter.could_show);
+- a posting's page depends on that posting, the postings it lists as
+  related (same department, title, or category at the same employer) and
+  its employer's institutions and departments;
+- an institution's or department's page depends on its employer's postings,
+  institutions and departments; reference pages only on reference texts.
+
+So an HR edit refreshes exactly the pages that could show it, on the very
+next request in every process, and other employers' pages, other postings'
+pages and reference pages stay cached. Keys carry the date, because a
+posting leaves the listing when its deadline passes with no row changing.
+
+A page that is missing or stale is built once: concurrent requests for it
+wait for that build (in this process and, through a lock in the shared
+cache, in others) instead of all building it.
 """
 
 import hashlib
 import logging
+import threading
+import time
+from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+
+from . import board
+from .filters import PostingFilter
+from .models import BoardChange, Posting, RoleDescription
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "postings:generation"
-PAGE_TIMEOUT = 60 * 60  # an hour; a change invalidates sooner
+PAGE_TIMEOUT = 60 * 60  # an hour; changes that affect a page end it sooner
+BUILD_WAIT = 5.0  # seconds a request waits for another's build of its page
+BUILD_LOCK_TIMEOUT = 30  # seconds; a crashed builder's lock expires
+REFRESH_AFTER = 20  # unaffecting changes before a valid page is re-stamped
 
-
-def generation():
-    value = _safely(cache.get, GENERATION_KEY)
-    if value is None:
-        # Any fresh start is a new generation: never reuse old pages.
-        value = int(timezone.now().timestamp() * 1000)
-        _safely(cache.add, GENERATION_KEY, value, timeout=None)
-        value = _safely(cache.get, GENERATION_KEY) or value
-    return value
+Kind = BoardChange.Kind
+_NAMES_AND_PLACES = {Kind.INSTITUTION, Kind.DEPARTMENT, Kind.LOCATION, Kind.CERTIFICATE}
 
 
 def _safely(operation, *args, **kwargs):
@@ -47,87 +62,304 @@ def _safely(operation, *args, **kwargs):
         return None
 
 
-def invalidate():
-    """Make every cached public page stale (after the current transaction)."""
+# --- What a page depends on -----------------------------------------------------------
 
-    def bump():
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # not set yet, or evicted: start a new generation
-            _safely(
-                cache.set,
-                GENERATION_KEY,
-                int(timezone.now().timestamp() * 1000),
-                timeout=None,
+
+class Dependency:
+    """Which changes can affect a cached page."""
+
+    key = ""  # what, beside the path, tells its pages apart
+
+    def affected_by(self, change, current):
+        raise NotImplementedError
+
+
+@dataclass
+class ListingDependency(Dependency):
+    filterset: PostingFilter
+    date: object
+    key: str = ""
+
+    def affected_by(self, change, current):
+        if change.kind == Kind.POSTING:
+            return any(
+                facts is not None and self.filterset.could_show(facts, self.date)
+                for facts in (change.before, change.after)
             )
-        except Exception:
-            logger.warning(
-                "Page cache unavailable; could not invalidate", exc_info=True
+        # Names of institutions, departments, places and certificates show
+        # in the cards and facets.
+        return change.kind != Kind.REFERENCE
+
+
+def _employer_of(change, current):
+    """The employer a change of an institution or department belongs to."""
+    if change.kind == Kind.INSTITUTION:
+        return current.employer_of_institution(change.object_id)
+    if change.kind == Kind.DEPARTMENT:
+        return current.employer_of_department(change.object_id)
+    return None
+
+
+@dataclass
+class PostingDependency(Dependency):
+    posting_id: int
+    key: str = ""
+
+    def affected_by(self, change, current):
+        if change.kind == Kind.REFERENCE:
+            return False
+        mine = current.facts_of(self.posting_id)
+        if mine is None:
+            return True
+        if change.kind == Kind.POSTING:
+            if change.object_id == self.posting_id:
+                return True
+            return any(_related(mine, facts) for facts in (change.before, change.after))
+        if change.kind in (Kind.INSTITUTION, Kind.DEPARTMENT):
+            return _employer_of(change, current) in (mine.employer_id, None)
+        return True
+
+
+def _related(posting, other):
+    """Whether ``other`` can be among ``posting``'s related postings."""
+    if other is None:
+        return False
+    category = posting.values.get("category")
+    return (
+        other.title == posting.title
+        or (
+            posting.department_id is not None
+            and other.department_id == posting.department_id
+        )
+        or (
+            bool(category)
+            and other.employer_id == posting.employer_id
+            and other.values.get("category") == category
+        )
+    )
+
+
+@dataclass
+class EmployerDependency(Dependency):
+    """An institution's or department's page: its employer's data."""
+
+    institution_id: int | None = None
+    department_id: int | None = None
+    key: str = ""
+
+    def affected_by(self, change, current):
+        if self.department_id is not None:
+            employer = current.employer_of_department(self.department_id)
+            if change.kind == Kind.REFERENCE:
+                return True  # the page shows descriptions of its kind
+        else:
+            employer = current.employer_of_institution(self.institution_id)
+        if employer is None:
+            return True
+        if change.kind == Kind.POSTING:
+            return any(
+                facts is not None and facts.employer_id == employer
+                for facts in (change.before, change.after)
             )
-
-    transaction.on_commit(bump)
-
-
-def _invalidate_on_change(sender, **kwargs):
-    invalidate()
+        if change.kind in (Kind.INSTITUTION, Kind.DEPARTMENT):
+            return _employer_of(change, current) in (employer, None)
+        return change.kind != Kind.REFERENCE
 
 
-def connect_signals():
-    """Invalidate on every save and delete of what public pages show."""
-    from . import models
-
-    for model in (
-        models.Posting,
-        models.Duty,
-        models.Requirement,
-        models.PostingLocation,
-        models.PostingCertificate,
-        models.Institution,
-        models.Department,
-        models.Location,
-        models.Certificate,
-        models.RoleDescription,
-        models.RoleDescriptionItem,
-        models.DepartmentDescription,
-    ):
-        post_save.connect(
-            _invalidate_on_change, sender=model, dispatch_uid=f"cache-{model}"
-        )
-        post_delete.connect(
-            _invalidate_on_change, sender=model, dispatch_uid=f"cache-{model}-d"
-        )
+class ReferenceDependency(Dependency):
+    def affected_by(self, change, current):
+        return change.kind == Kind.REFERENCE
 
 
-def cache_public_page(view):
-    """Serve anonymous GETs of ``view`` from the cache while nothing changed.
+@dataclass
+class RoleDependency(Dependency):
+    """A role description's page, which lists the open postings of its title."""
 
-    A request with a session cookie may come from staff, who see pages as
-    they are; errors and uncacheable responses are never stored. A page is
-    stored with the generation it was built in, so a hit costs one round
-    trip to the cache (the generation and the page, fetched together).
+    title: str
+    key: str = ""
+
+    def affected_by(self, change, current):
+        if change.kind == Kind.POSTING:
+            return any(
+                facts is not None and facts.title == self.title
+                for facts in (change.before, change.after)
+            )
+        return change.kind in (Kind.REFERENCE, Kind.INSTITUTION)
+
+
+class WholeBoardDependency(Dependency):
+    """Pages that list the whole board (sitemaps): any change."""
+
+    def affected_by(self, change, current):
+        return True
+
+
+def listing_page(request, **kwargs):
+    """The listing's dependency, keyed by the parameters it understands
+    (normalised), so junk parameters share a page; None for invalid input,
+    which the view answers (uncached) with its error page."""
+    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
+    if not filterset.is_valid():
+        return None
+    request.listing_filterset = filterset  # the view reads the same parameters
+    return ListingDependency(
+        filterset, timezone.localdate(), key=filterset.query().urlencode()
+    )
+
+
+def posting_page(request, pk, **kwargs):
+    return PostingDependency(int(pk))
+
+
+def institution_page(request, pk, **kwargs):
+    return EmployerDependency(institution_id=int(pk))
+
+
+def department_page(request, pk, **kwargs):
+    return EmployerDependency(department_id=int(pk))
+
+
+def reference_page(request, **kwargs):
+    return ReferenceDependency()
+
+
+def role_page(request, pk, **kwargs):
+    role = RoleDescription.objects.filter(pk=pk).values_list("title", flat=True)
+    return RoleDependency(role.first() or "")
+
+
+def whole_board(request, **kwargs):
+    return WholeBoardDependency()
+
+
+# --- The cache ------------------------------------------------------------------------
+
+
+def _is_staff(request):
+    """Staff see pages as they are: a valid staff session bypasses the cache
+    (a made-up session cookie does not)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def page_key(request, dependency):
+    """The page's key: date, path and what the dependency says tells pages apart."""
+    key = dependency.key if dependency.key else request.META.get("QUERY_STRING", "")
+    digest = hashlib.sha256(f"{request.path}?{key}".encode()).hexdigest()
+    return f"postings:page:{timezone.localdate():%Y%m%d}:{digest}"
+
+
+def _still_good(stored, dependency, current):
+    """Whether a stored page saw, or is unaffected by, every change since."""
+    position, gaps, _ = stored
+    unseen = current.changes_since(position, gaps)
+    if unseen is None:
+        return False, 0
+    return not any(dependency.affected_by(c, current) for c in unseen), len(unseen)
+
+
+class _Builds:
+    """Per-key locks, so one thread of this process builds a page while the
+    others asking for it wait."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._locks = {}
+
+    def lock(self, key):
+        with self._lock:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+            return entry[0]
+
+    def release(self, key):
+        with self._lock:
+            entry = self._locks[key]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[key]
+
+
+_builds = _Builds()
+
+
+def cache_public_page(view, depends_on=whole_board):
+    """Serve anonymous GETs of ``view`` from the cache while no change since
+    could affect them (``depends_on(request, **kwargs)`` says what can).
+
+    Errors and uncacheable responses are never stored. A hit costs one
+    round trip to the cache and the board's catching up on the log.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.COOKIES.get("sessionid"):
+        if request.method != "GET" or _is_staff(request):
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"postings:page:{timezone.localdate():%Y%m%d}:{digest}"
-        found = _safely(cache.get_many, [GENERATION_KEY, key]) or {}
-        current = found.get(GENERATION_KEY)
-        if current is None:
-            current = generation()
-        stored = found.get(key)
-        if stored is not None and stored[0] == current:
-            response = stored[1]
-            response["X-Page-Cache"] = "hit"
-            return response
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            if callable(getattr(response, "render", None)):
-                response = response.render()
-            _safely(cache.set, key, (current, response), PAGE_TIMEOUT)
-            response["X-Page-Cache"] = "miss"
-        return response
+        dependency = depends_on(request, **kwargs)
+        if dependency is None:
+            return view(request, *args, **kwargs)
+        current = board.for_request(request)
+        key = page_key(request, dependency)
+        stored = _safely(cache.get, key)
+        if stored is not None:
+            good, seen = _still_good(stored, dependency, current)
+            if good:
+                if seen >= REFRESH_AFTER:
+                    _store(key, current, stored[2])
+                return _answer(stored[2], "hit")
+        return _build_once(
+            key, dependency, current, lambda: view(request, *args, **kwargs)
+        )
 
     return wrapper
+
+
+def _answer(response, how):
+    response["X-Page-Cache"] = how
+    return response
+
+
+def _store(key, current, response):
+    _safely(cache.set, key, (current.position, current.gaps(), response), PAGE_TIMEOUT)
+
+
+def _build_once(key, dependency, current, build):
+    lock = _builds.lock(key)
+    try:
+        with lock:
+            # Another thread may have built it while this one waited.
+            stored = _safely(cache.get, key)
+            if stored is not None and _still_good(stored, dependency, current)[0]:
+                return _answer(stored[2], "hit")
+            building = f"{key}:building"
+            if not _safely(cache.add, building, 1, BUILD_LOCK_TIMEOUT):
+                waited = _wait_for_other_process(key, dependency, current)
+                if waited is not None:
+                    return _answer(waited, "hit")
+            try:
+                position, gaps = current.position, current.gaps()
+                response = build()
+                if response.status_code == 200 and not response.streaming:
+                    if callable(getattr(response, "render", None)):
+                        response = response.render()
+                    _safely(cache.set, key, (position, gaps, response), PAGE_TIMEOUT)
+                    response = _answer(response, "miss")
+                return response
+            finally:
+                _safely(cache.delete, building)
+    finally:
+        _builds.release(key)
+
+
+def _wait_for_other_process(key, dependency, current):
+    deadline = time.monotonic() + BUILD_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        stored = _safely(cache.get, key)
+        if stored is not None:
+            current.sync()
+            if _still_good(stored, dependency, current)[0]:
+                return stored[2]
+    return None

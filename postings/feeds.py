@@ -1,9 +1,11 @@
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
-from .filters import PostingFilter
+from . import board
+from .filters import SORT, PostingFilter, filter_errors
 from .models import Posting
 
 FEED_SIZE = 50
@@ -20,7 +22,7 @@ class LatestPostingsFeed(Feed):
     def get_object(self, request):
         filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
         if not filterset.is_valid():
-            raise BadRequest("; ".join(str(e) for e in filterset.errors.values()))
+            raise BadRequest("；".join(filter_errors(filterset)))
         return filterset
 
     def link(self, filterset):
@@ -28,9 +30,16 @@ class LatestPostingsFeed(Feed):
         return reverse("postings:posting_list") + (f"?{query}" if query else "")
 
     def items(self, filterset):
-        return filterset.qs.order_by("-published_on", "-id").select_related(
+        # Newest first, from the board: the feed's own order, whatever sort
+        # the listing's link carried.
+        ids = board.current().page(
+            filterset, timezone.localdate(), sort=SORT.NEWEST, offset=0, limit=FEED_SIZE
+        )
+        postings = Posting.objects.select_related(
             "employer", "institution", "department"
-        )[:FEED_SIZE]
+        )
+        found = postings.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
 
     def item_title(self, posting):
         return f"{posting.title} · {posting.employer.name} {posting.institution.name}"

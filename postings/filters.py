@@ -1,32 +1,48 @@
-"""The public listing's filters: what a candidate can narrow postings by.
+"""The public listing's filters, each declared once, in PostingFilter.
 
-Values are the human-readable strings the exports show (“中国银行”, “喀什市”,
-“本科”), so a URL reads like the filter it is. Every parameter may repeat,
-meaning "any of". The candidate-side filters (education, experience, age)
-describe the candidate: a posting matches when the candidate meets its
-floor or limit, or when the posting states none.
+A filter's declaration is its name, its label and the field it reads
+(``field_name``). Everything else is derived from it by the filter's kind:
+
+- the SQL narrowing of a queryset (django-filter's ``filter``), used by
+  exports, alerts and any code that wants a queryset;
+- the test of every posting at once on the in-memory board (``mask``), from
+  which the listing's page, total and facet counts come (postings.board);
+- the test of one posting's facts (``test``), which tells the board and the
+  page cache whether a change can affect a result;
+- for the filters shown with counts, the counting (``count``).
+
+The kinds are few: any of some values (employer, grade, location …), an
+institution or any below it, and the candidate's situation against a
+posting's floor or limit (education, years, age). Adding a filter is one
+line in PostingFilter (and one test).
+
+Values are the human-readable strings the exports show (“中国银行”,
+“喀什市”, “本科”), so a URL reads like the filter it is. Every parameter
+may repeat, meaning "any of". The candidate-side filters describe the
+candidate: a posting matches when the candidate meets its floor or limit,
+or when the posting states none.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 
 from . import search
-from .models import (
-    Education,
-    Institution,
-    Posting,
-    PostingCertificate,
-    PostingLocation,
-    open_until,
-)
+from .models import Education, Institution, Posting, PostingLocation, open_until
 
 MAX_VALUES = 30
 MAX_VALUE_LENGTH = 100
+CONTROL_CHARACTERS_MESSAGE = "不能包含控制字符（例如空字符）。"
+
+
+def _has_control_characters(text):
+    return any(unicodedata.category(character) == "Cc" for character in text)
 
 
 class ValueListField(forms.Field):
@@ -52,6 +68,8 @@ class ValueListField(forms.Field):
                 raise ValidationError(
                     f"取值过长（最多 {MAX_VALUE_LENGTH} 个字符）。", code="too_long"
                 )
+            if _has_control_characters(raw):
+                raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
             values.append(raw)
         if len(values) > MAX_VALUES:
             raise ValidationError(
@@ -60,13 +78,23 @@ class ValueListField(forms.Field):
         return [self.coerce(v) for v in values]
 
 
-def _whole_number(low, high, what):
+class KeywordField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if _has_control_characters(value):
+            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
+        return value
+
+
+def whole_number(low, high, what):
+    """A coerce function: an integer from ``low`` to ``high``, or a message."""
+
     def coerce(raw):
         try:
             number = int(raw)
-        except ValueError:
+        except (TypeError, ValueError):
             raise ValidationError(
-                f"{what}须为整数，收到“{raw}”。", code="not_a_number"
+                f"{what}须为整数，收到“{str(raw)[:20]}”。", code="not_a_number"
             ) from None
         if not low <= number <= high:
             raise ValidationError(
@@ -77,7 +105,7 @@ def _whole_number(low, high, what):
     return coerce
 
 
-def _education(raw):
+def education_level(raw):
     for value, label in Education.choices:
         if raw == label:
             return value
@@ -87,134 +115,332 @@ def _education(raw):
     )
 
 
+class WholeNumberField(forms.Field):
+    """A single whole number (page, per_page) with the listing's messages."""
+
+    def __init__(self, *, low, high, what, **kwargs):
+        self.coerce = whole_number(low, high, what)
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        return self.coerce(value)
+
+
+def _relation(path):
+    """How ``path`` is reached from a posting: its first field and whether
+    a posting can hold several values there (a one-to-many step)."""
+    field = Posting._meta.get_field(path.split("__")[0])
+    return field, field.one_to_many or field.many_to_many
+
+
 class ValuesFilter(django_filters.Filter):
-    """Matches postings whose ``field_name`` equals any of the given values
-    (or, with ``method=``, whatever that method makes of the list)."""
+    """Postings whose value at ``field_name`` is any of the given values.
+
+    A path through a one-to-many relation (a posting's locations or
+    certificates) can give one posting several values: it matches when any
+    of them is selected, and it is counted once per value it holds.
+    """
 
     field_class = ValueListField
+    has_counts = True
+
+    @property
+    def many(self):
+        return _relation(self.field_name)[1]
 
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
+        field, many = _relation(self.field_name)
+        if not many:
+            return qs.filter(**{f"{self.field_name}__in": value})
+        # Through the item table, so a posting with two matching values
+        # is not listed twice.
+        rest = self.field_name.split("__", 1)[1]
+        items = field.related_model.objects.filter(
+            **{field.field.name: OuterRef("pk"), f"{rest}__in": value}
+        )
+        return qs.filter(Exists(items))
+
+    def mask(self, board, value):
+        return board.column(self.field_name).has_any(value)
+
+    def test(self, facts, value):
+        return not facts.values[self.field_name].isdisjoint(value)
+
+    def count(self, board, rows):
+        return board.column(self.field_name).count(rows)
+
+    def facts_values(self, facts):
+        return facts.values[self.field_name]
+
+
+class InstitutionFilter(ValuesFilter):
+    """Postings of the named institutions or of any institution below them
+    (中国银行 includes all its branches)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        named = Institution.objects.filter(name__in=value)
+        return qs.filter(institution__in=Institution.objects.with_descendants(named))
+
+    def mask(self, board, value):
+        return board.column(self.field_name).in_subtrees(value)
+
+    def test(self, facts, value):
+        return not facts.lineage.isdisjoint(value)
+
+    def count(self, board, rows):
+        return board.column(self.field_name).count_subtrees(rows)
+
+    def facts_values(self, facts):
+        return facts.lineage
+
+
+class CandidateFilter(django_filters.Filter):
+    """The candidate's situation against a posting's number at
+    ``field_name``: a floor (education, years) the candidate must reach, or
+    a limit (age) they must not pass. A posting that states none matches.
+    Several values describe the candidate most favourably (the highest
+    degree, the youngest age)."""
+
+    field_class = ValueListField
+
+    def __init__(self, *args, floor=True, has_counts=False, **kwargs):
+        self.is_floor = floor
+        self.has_counts = has_counts
+        super().__init__(*args, **kwargs)
+
+    def candidate(self, value):
+        return max(value) if self.is_floor else min(value)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        bound = "lte" if self.is_floor else "gte"
+        return qs.filter(
+            Q(**{f"{self.field_name}__{bound}": self.candidate(value)})
+            | Q(**{f"{self.field_name}__isnull": True})
+        )
+
+    def mask(self, board, value):
+        return board.number(self.field_name).allows(
+            self.candidate(value), floor=self.is_floor
+        )
+
+    def test(self, facts, value):
+        stated = facts.numbers[self.field_name]
+        if stated is None:
+            return True
+        candidate = self.candidate(value)
+        return stated <= candidate if self.is_floor else stated >= candidate
+
+    def count(self, board, rows):
+        """Postings per stated number (None for "not stated")."""
+        return board.number(self.field_name).count(rows)
+
+    def facts_values(self, facts):
+        return {facts.numbers[self.field_name]}
+
+
+class KeywordFilter(django_filters.CharFilter):
+    """Postings whose text holds every term of the query (postings.search)."""
+
+    field_class = KeywordField
+    has_counts = False
+
+    def filter(self, qs, value):
+        return search.matching(qs, value) if value and value.strip() else qs
+
+    def mask(self, board, value):
+        return board.keyword(search.terms(value))
+
+    def test(self, facts, value):
+        # Whether a document held the terms is known only for the queries
+        # the board keeps; otherwise assume it may.
+        return facts.keywords.get(tuple(search.terms(value)), True)
 
 
 class SORT:
+    RELEVANCE = "relevance"
     NEWEST = "newest"
     DEADLINE = "deadline"
     HEADCOUNT = "headcount"
     TITLE = "title"
 
     CHOICES = [
+        (RELEVANCE, "相关度"),
         (NEWEST, "最新发布"),
         (DEADLINE, "即将截止"),
         (HEADCOUNT, "招聘人数最多"),
         (TITLE, "岗位名称"),
     ]
-    # Each ordering matches an index on Posting (see its Meta.indexes).
-    ORDERINGS = {
-        NEWEST: ("-published_on", "-id"),
-        DEADLINE: (open_until().asc(), "-published_on", "-id"),
-        HEADCOUNT: (Coalesce("headcount", 0).desc(), "-id"),
-        TITLE: ("title", "id"),
-    }
+
+    @staticmethod
+    def default(keyword):
+        return SORT.RELEVANCE if keyword else SORT.NEWEST
+
+
+def completeness():
+    """How much a posting tells a candidate: 1 each for a stated headcount
+    and stated locations. Among postings of the same day the more
+    informative come first, so a listing does not open with a row of
+    "人数若干 · 地点未注明"."""
+    located = Exists(PostingLocation.objects.filter(posting=OuterRef("pk")))
+    stated = {"default": Value(0), "output_field": IntegerField()}
+    return Case(When(headcount__isnull=False, then=Value(1)), **stated) + Case(
+        When(located, then=Value(1)), **stated
+    )
+
+
+def ordered(queryset, sort, keyword=""):
+    """``queryset`` in the order of ``sort``, in SQL (the board keeps the
+    same orders in memory: postings.board.SORT_KEYS)."""
+    newest = ("-published_on", "-completeness", "-id")
+    queryset = queryset.alias(completeness=completeness())
+    if sort == SORT.DEADLINE:
+        return queryset.order_by(open_until().asc(), "-published_on", "-id")
+    if sort == SORT.HEADCOUNT:
+        return queryset.order_by(Coalesce("headcount", 0).desc(), "-id")
+    if sort == SORT.TITLE:
+        return queryset.order_by("title", "id")
+    if sort == SORT.RELEVANCE and search.terms(keyword):
+        return queryset.alias(
+            title_match=search.title_match(search.terms(keyword))
+        ).order_by("-title_match", *newest)
+    return queryset.order_by(*newest)
+
+
+class ListingForm(forms.Form):
+    """The filters' form, plus what the listing needs to page through them."""
+
+    page = WholeNumberField(low=1, high=10**6, what="页码", label="页码")
+    per_page = WholeNumberField(low=1, high=100, what="每页条数", label="每页条数")
 
 
 class PostingFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="关键词", method="filter_keyword", max_length=100
-    )
+    q = KeywordFilter(label="关键词", max_length=100)
     employer = ValuesFilter(label="用人单位", field_name="employer__name")
-    institution = ValuesFilter(label="招聘机构", method="filter_institution")
+    institution = InstitutionFilter(label="招聘机构", field_name="institution__name")
     department = ValuesFilter(label="招聘部门", field_name="department__name")
-    location = ValuesFilter(label="工作地点", method="filter_location")
-    province = ValuesFilter(label="省份", method="filter_province")
+    province = ValuesFilter(
+        label="省份", field_name="posting_locations__location__province"
+    )
+    location = ValuesFilter(
+        label="工作地点", field_name="posting_locations__location__name"
+    )
     grade = ValuesFilter(label="岗位职级", field_name="grade")
     category = ValuesFilter(label="招聘类别", field_name="category")
-    certificate = ValuesFilter(label="资格证书", method="filter_certificate")
-    education = ValuesFilter(
+    certificate = ValuesFilter(
+        label="资格证书", field_name="posting_certificates__certificate__name"
+    )
+    education = CandidateFilter(
         label="我的学历",
-        method="filter_education",
-        coerce=_education,
+        field_name="min_education",
+        coerce=education_level,
+        has_counts=True,
     )
-    experience = ValuesFilter(
+    experience = CandidateFilter(
         label="我的工作年限",
-        method="filter_experience",
-        coerce=_whole_number(0, 60, "工作年限"),
+        field_name="min_years_experience",
+        coerce=whole_number(0, 60, "工作年限"),
     )
-    age = ValuesFilter(
+    age = CandidateFilter(
         label="我的年龄",
-        method="filter_age",
-        coerce=_whole_number(16, 80, "年龄"),
+        field_name="max_age",
+        coerce=whole_number(16, 80, "年龄"),
+        floor=False,
     )
     sort = django_filters.ChoiceFilter(
-        label="排序", choices=SORT.CHOICES, method="apply_sort", empty_label=None
+        label="排序", choices=SORT.CHOICES, method="keep_order", empty_label=None
     )
 
     class Meta:
         model = Posting
         fields = []  # every filter is declared above, explicitly
+        form = ListingForm
 
-    def filter_keyword(self, queryset, name, value):
-        return search.matching(queryset, value) if value.strip() else queryset
+    def filter_queryset(self, queryset):
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters:  # page and per_page are not filters
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
-    def filter_institution(self, queryset, name, value):
-        if not value:
-            return queryset
-        named = Institution.objects.filter(name__in=value)
-        return queryset.filter(
-            institution__in=Institution.objects.with_descendants(named)
-        )
-
-    def filter_location(self, queryset, name, value):
-        if not value:
-            return queryset
-        located = PostingLocation.objects.filter(location__name__in=value)
-        return queryset.filter(pk__in=located.values("posting_id"))
-
-    def filter_province(self, queryset, name, value):
-        if not value:
-            return queryset
-        located = PostingLocation.objects.filter(location__province__in=value)
-        return queryset.filter(pk__in=located.values("posting_id"))
-
-    def filter_certificate(self, queryset, name, value):
-        if not value:
-            return queryset
-        named = PostingCertificate.objects.filter(certificate__name__in=value)
-        return queryset.filter(pk__in=named.values("posting_id"))
-
-    def filter_education(self, queryset, name, value):
-        if not value:
-            return queryset
-        highest = max(value)
-        return queryset.filter(
-            Q(min_education__lte=highest) | Q(min_education__isnull=True)
-        )
-
-    def filter_experience(self, queryset, name, value):
-        if not value:
-            return queryset
-        years = max(value)
-        return queryset.filter(
-            Q(min_years_experience__lte=years) | Q(min_years_experience__isnull=True)
-        )
-
-    def filter_age(self, queryset, name, value):
-        if not value:
-            return queryset
-        age = min(value)
-        return queryset.filter(Q(max_age__gte=age) | Q(max_age__isnull=True))
-
-    def apply_sort(self, queryset, name, value):
-        return queryset.order_by(*SORT.ORDERINGS[value or SORT.NEWEST])
+    def keep_order(self, queryset, name, value):
+        return queryset  # ordering is applied once, in ``qs``
 
     @property
     def qs(self):
-        queryset = super().qs
-        if not self.form.cleaned_data.get("sort"):
-            queryset = queryset.order_by(*SORT.ORDERINGS[SORT.NEWEST])
-        return queryset
+        return ordered(super().qs, self.chosen_sort, self.keyword)
+
+    # --- What the board and the page cache read --------------------------------
+
+    @property
+    def keyword(self):
+        return self.form.cleaned_data.get("q") or ""
+
+    @property
+    def chosen_sort(self):
+        return self.form.cleaned_data.get("sort") or SORT.default(
+            search.terms(self.keyword)
+        )
+
+    def active(self):
+        """(filter, value) of every filter in use, sort aside, by name."""
+        return [
+            (name, self.filters[name], value)
+            for name, value in sorted(self.form.cleaned_data.items())
+            if name in self.filters and name != "sort" and value
+        ]
+
+    def query(self):
+        """The parameters this filter understands, without empty ones: what
+        its page's links carry and what its cached page is keyed by."""
+        query = QueryDict(mutable=True)
+        for name in self.form.fields:
+            values = [v for v in self.data.getlist(name) if v.strip()]
+            if values:
+                query.setlist(name, values)
+        return query
+
+    def key(self):
+        """What the result depends on, as a hashable value."""
+        return tuple(
+            (name, value if isinstance(value, str) else tuple(sorted(value)))
+            for name, _, value in self.active()
+        )
+
+    def could_show(self, facts, date):
+        """Whether a posting with these facts could be counted anywhere on
+        this filter's page on ``date``: in the result, or in a facet's
+        counts, which ignore that facet's own filter."""
+        if not facts.is_open_on(date):
+            return False
+        failed = 0
+        for _, filter_, value in self.active():
+            if filter_.test(facts, value):
+                continue
+            if not getattr(filter_, "has_counts", False):
+                return False
+            failed += 1
+            if failed > 1:
+                return False
+        return True
+
+
+def filter_errors(filterset):
+    """The filterset's errors as "label：message" lines, the same wording on
+    every page, export, feed and API answer that takes the listing's
+    parameters."""
+    errors = []
+    for field, messages in filterset.form.errors.items():
+        form_field = filterset.form.fields.get(field)
+        label = form_field.label if form_field is not None else field
+        errors.extend(f"{label}：{message}" for message in messages)
+    return errors
 
 
 # --- Active-filter chips for the listing page ---------------------------------
@@ -241,7 +467,7 @@ def active_filters(filterset):
             remaining.setlist(name, [v for v in data.getlist(name) if v != value])
             remaining.pop("page", None)
             display = value
-            if name in ("experience",):
+            if name == "experience":
                 display = f"{value} 年"
             elif name == "age":
                 display = f"{value} 岁"

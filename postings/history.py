@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import search
 from .models import Duty, Posting, PostingCertificate, PostingLocation, Requirement
 
 ITEM_MODELS = [
@@ -146,7 +147,7 @@ def restore(version, *, reason):
             item._change_reason = reason
             item.save(force_insert=True)
     posting.refresh_from_db()
-    posting.update_search_document()
+    search.index_posting(posting)
     return posting
 
 

@@ -8,7 +8,7 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -319,6 +319,24 @@ class PostingQuerySet(models.QuerySet):
         """Postings with a public page: open ones and those that have closed."""
         return self.filter(status__in=[Posting.Status.PUBLISHED, Posting.Status.CLOSED])
 
+    def update(self, **fields):
+        """Update in SQL, and log each posting's change for the public pages
+        (postings.changes): an update sends no save signals."""
+        with transaction.atomic(using=self.db):
+            changed = list(self.values_list("pk", flat=True))
+            updated = super().update(**fields)
+            BoardChange.objects.bulk_create(
+                [
+                    BoardChange(kind=BoardChange.Kind.POSTING, object_id=pk)
+                    for pk in changed
+                ]
+            )
+        return updated
+
+    def newest_first(self):
+        """Most recently published first; the model's own default order."""
+        return self.order_by("-published_on", "-id")
+
     def for_listing(self):
         """What a listing row shows, in a constant number of queries."""
         return self.select_related(
@@ -328,6 +346,20 @@ class PostingQuerySet(models.QuerySet):
                 "posting_locations",
                 queryset=PostingLocation.objects.select_related("location"),
             )
+        )
+
+    def for_detail(self):
+        """What a posting's own page shows, in a constant number of queries."""
+        return self.select_related(
+            "employer", "institution__parent", "department"
+        ).prefetch_related(
+            "duties",
+            "requirements",
+            "posting_locations__location",
+            models.Prefetch(
+                "posting_certificates",
+                queryset=PostingCertificate.objects.select_related("certificate"),
+            ),
         )
 
 
@@ -548,15 +580,6 @@ class Posting(SourceReference):
         if errors:
             raise ValidationError(errors)
 
-    def update_search_document(self):
-        """Rebuild the keyword-search data after the posting or its items changed.
-
-        Derived data, not an edit: written outside the history.
-        """
-        from . import search
-
-        search.index_posting(self)
-
     def is_open_on(self, date):
         return takes_applications(self.status, self.published_on, self.closes_on, date)
 
@@ -748,6 +771,39 @@ class PostingSearch(models.Model):
 
     def __str__(self):
         return f"检索数据：{self.posting_id}"
+
+
+class BoardChange(models.Model):
+    """A committed change to something the public pages show.
+
+    Written in the same transaction as the change itself (see
+    postings.changes), so a change is in this log exactly when it is in the
+    database. Every process reads the log to bring its in-memory board
+    (postings.board) up to date and to tell which cached pages a change
+    can affect (postings.caching). Old entries are purged.
+    """
+
+    class Kind(models.TextChoices):
+        POSTING = "posting", "招聘岗位"
+        INSTITUTION = "institution", "招聘机构"
+        DEPARTMENT = "department", "招聘部门"
+        LOCATION = "location", "工作地点"
+        CERTIFICATE = "certificate", "资格证书"
+        REFERENCE = "reference", "岗位与部门说明"
+        # Many postings at once (a bulk load): every reader starts afresh.
+        RELOAD = "reload", "全部重新载入"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    object_id = models.BigIntegerField("对象编号", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "公开页面变更记录"
+        verbose_name_plural = "公开页面变更记录"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.object_id or ''}".strip()
 
 
 class InstitutionAccess(models.Model):

@@ -15,14 +15,15 @@ against the document for the exact substring. SQLite, for small boards and
 development, checks the document directly; both give the same results.
 """
 
-import contextvars
-import time
 import unicodedata
-from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection
-from django.db.models import Func, Lookup, OuterRef, Subquery, Value
+from django.db.models import Case, F, Func, IntegerField, Lookup, Q, Value, When
+from django.db.models.functions import Concat, StrIndex, Substr
+from django.db.models.lookups import GreaterThan
+
+from .models import PostingSearch
 
 # Between fields: no query term contains it, so no match spans two fields.
 SEPARATOR = "\n"
@@ -122,9 +123,12 @@ class ContainsGrams(Lookup):
 
 
 def index_posting(posting):
-    """Write the posting's search data (document, and grams on PostgreSQL)."""
-    from .models import PostingSearch
+    """Write the posting's search data (document, and grams on PostgreSQL).
 
+    Every code path that changes a posting's text calls this once the
+    posting and its items are saved. Derived data, not an edit: written
+    outside the history.
+    """
     document = document_from(document_parts(posting))
     values = {"document": document}
     if connection.vendor == "postgresql":
@@ -132,68 +136,21 @@ def index_posting(posting):
     PostingSearch.objects.update_or_create(posting=posting, defaults=values)
 
 
-# A term found in at least this share of postings is common: the listing
-# finds its first page fastest by walking postings newest first and testing
-# each, rather than by collecting every match from the index and sorting.
-COMMON_SHARE = 0.01
-_ESTIMATE_ROWS = 8000
-_ESTIMATE_SECONDS = 300
-_ESTIMATES_KEPT = 1000
-_estimates = {}
-_whole_result = contextvars.ContextVar("whole_result", default=False)
+def title_of(document):
+    """The normalised title: the first field of a search document."""
+    return document.split(SEPARATOR, 1)[0]
 
 
-@contextmanager
-def whole_result():
-    """Within this block, ``matching`` plans for reading every match (to
-    count them) rather than the first page: the walk that finds a common
-    term's first page fastest would test every posting one by one."""
-    token = _whole_result.set(True)
-    try:
-        yield
-    finally:
-        _whole_result.reset(token)
-
-
-def _like_pattern(term):
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def matching_share(query_terms):
-    """Roughly which share of postings match (PostgreSQL), from a sample.
-
-    The planner cannot know: it treats a term's character pairs as
-    independent, so it takes "java" (whose pairs always come together) for
-    a rarity and "岗" for what it is. A few thousand sampled documents say
-    which plan fits. Kept for a few minutes per query, per process.
-    """
-    key = tuple(query_terms)
-    cached = _estimates.get(key)
-    if cached and cached[1] > time.monotonic():
-        return cached[0]
-    long_terms = [term for term in query_terms if len(term) > 2]
-    condition = " AND ".join(
-        ["grams @@ CAST(%s AS tsquery)"] + ["document LIKE %s"] * len(long_terms)
+def title_match(query_terms):
+    """SQL: 1 for a posting whose title holds every term, else 0 (for the
+    relevance order, in the same normalised text the search reads)."""
+    document = F("search__document")
+    end = StrIndex(Concat(document, Value(SEPARATOR)), Value(SEPARATOR))
+    title = Substr(document, 1, end - 1)
+    holds = Q(*(GreaterThan(StrIndex(title, Value(term)), 0) for term in query_terms))
+    return Case(
+        When(holds, then=Value(1)), default=Value(0), output_field=IntegerField()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples FROM pg_class "
-            "WHERE oid = 'postings_postingsearch'::regclass"
-        )
-        (rows,) = cursor.fetchone()
-        percent = min(100.0, 100.0 * _ESTIMATE_ROWS / max(rows, 1.0))
-        cursor.execute(
-            f"SELECT COUNT(*), COUNT(*) FILTER (WHERE {condition}) "
-            "FROM postings_postingsearch TABLESAMPLE SYSTEM (%s) REPEATABLE (7)",
-            [tsquery_literal(query_terms), *map(_like_pattern, long_terms), percent],
-        )
-        sampled, matched = cursor.fetchone()
-    share = matched / sampled if sampled else 1.0
-    if len(_estimates) >= _ESTIMATES_KEPT:
-        _estimates.clear()  # visitors' queries are unbounded; memory is not
-    _estimates[key] = (share, time.monotonic() + _ESTIMATE_SECONDS)
-    return share
 
 
 def _containing(documents, query_terms):
@@ -203,31 +160,26 @@ def _containing(documents, query_terms):
     return documents
 
 
-def matching(queryset, query):
-    """Postings of ``queryset`` whose document contains every term of ``query``."""
-    from .models import PostingSearch
+def matching_documents(query_terms):
+    """The PostingSearch rows that hold every term.
 
-    query_terms = terms(query)
-    if not query_terms:
-        return queryset
+    On PostgreSQL the gram index answers one- and two-character terms
+    exactly; a longer term's pairs may come in another order, so its text
+    is checked too, for the few candidates the index leaves. SQLite, for
+    small boards, checks every document.
+    """
     if connection.vendor != "postgresql":
-        found = _containing(PostingSearch.objects.all(), query_terms)
-        return queryset.filter(pk__in=found.values("posting_id"))
-    if not _whole_result.get() and matching_share(query_terms) >= COMMON_SHARE:
-        # A correlated scalar subquery is tested row by row and never turned
-        # into a join: the database walks postings in the listing's order,
-        # reading one document per posting, and stops at the page's end.
-        # Row by row, the text alone decides: a posting's grams are several
-        # times the size of its text, and only an index search needs them.
-        per_row = PostingSearch.objects.filter(posting=OuterRef("pk"))
-        first_match = _containing(per_row, query_terms).values("posting_id")[:1]
-        return queryset.annotate(keyword_match=Subquery(first_match)).filter(
-            keyword_match__isnull=False
-        )
-    # The gram index answers one- and two-character terms exactly; a longer
-    # term's grams may come in another order, so its text is checked too.
+        return _containing(PostingSearch.objects.all(), query_terms)
     found = PostingSearch.objects.filter(
         grams__contains_grams=tsquery_literal(query_terms)
     )
-    long_terms = [term for term in query_terms if len(term) > 2]
-    return queryset.filter(pk__in=_containing(found, long_terms).values("posting_id"))
+    return _containing(found, [term for term in query_terms if len(term) > 2])
+
+
+def matching(queryset, query):
+    """Postings of ``queryset`` whose document contains every term of ``query``."""
+    query_terms = terms(query)
+    if not query_terms:
+        return queryset
+    found = matching_documents(query_terms)
+    return queryset.filter(pk__in=found.values("posting_id"))

@@ -1,37 +1,57 @@
 from django.urls import path
 
-from . import views
+from . import caching, views
 from .caching import cache_public_page
 from .feeds import LatestPostingsFeed
 
 app_name = "postings"
 
 urlpatterns = [
-    path("", cache_public_page(views.posting_list), name="posting_list"),
+    path(
+        "",
+        cache_public_page(views.PostingListView.as_view(), caching.listing_page),
+        name="posting_list",
+    ),
     path(
         "postings/<int:pk>/",
-        cache_public_page(views.PostingDetailView.as_view()),
+        cache_public_page(views.PostingDetailView.as_view(), caching.posting_page),
         name="posting_detail",
     ),
     path("export.<str:export_format>", views.posting_export, name="posting_export"),
-    path("feeds/postings.atom", LatestPostingsFeed(), name="posting_feed"),
+    path(
+        "feeds/postings.atom",
+        cache_public_page(LatestPostingsFeed(), caching.listing_page),
+        name="posting_feed",
+    ),
     path(
         "institutions/<int:pk>/",
-        views.InstitutionDetailView.as_view(),
+        cache_public_page(
+            views.InstitutionDetailView.as_view(), caching.institution_page
+        ),
         name="institution_detail",
     ),
     path(
         "departments/<int:pk>/",
-        views.DepartmentDetailView.as_view(),
+        cache_public_page(
+            views.DepartmentDetailView.as_view(), caching.department_page
+        ),
         name="department_detail",
     ),
-    path("reference/", views.ReferenceIndexView.as_view(), name="reference_index"),
     path(
-        "reference/roles/<int:pk>/", views.RoleDetailView.as_view(), name="role_detail"
+        "reference/",
+        cache_public_page(views.ReferenceIndexView.as_view(), caching.reference_page),
+        name="reference_index",
+    ),
+    path(
+        "reference/roles/<int:pk>/",
+        cache_public_page(views.RoleDetailView.as_view(), caching.role_page),
+        name="role_detail",
     ),
     path(
         "reference/departments/<int:pk>/",
-        views.DepartmentDescriptionDetailView.as_view(),
+        cache_public_page(
+            views.DepartmentDescriptionDetailView.as_view(), caching.reference_page
+        ),
         name="department_description_detail",
     ),
 ]

@@ -1,48 +1,35 @@
 import json
+import threading
+from collections import OrderedDict
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
 
-from . import exports, facets
-from .filters import SORT, PostingFilter, active_filters
+from . import board, exports, facets, search
+from .filters import SORT, PostingFilter, active_filters, filter_errors
 from .models import (
     Department,
     DepartmentDescription,
     Education,
     Institution,
     Posting,
-    PostingCertificate,
     RoleDescription,
     RoleDescriptionItem,
 )
 
 PER_PAGE_DEFAULT = 20
-PER_PAGE_MAX = 100
-# Counting hundreds of thousands of matches costs seconds on a large board and
-# tells a candidate nothing "10,000+" does not; deeper pages are not offered.
+# Pages are offered up to the 10,000th result: deeper pages tell a candidate
+# nothing a narrower filter would not, and the total is shown exactly anyway.
 RESULT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    """A paginator over a result whose size is already known, up to RESULT_CAP
-    (see facets.summarize): it never counts, and offers no page past the cap."""
-
-    def __init__(self, object_list, per_page, *, count):
-        super().__init__(object_list, per_page)
-        self._count = count
-
-    @cached_property
-    def count(self):
-        return self._count
 
 
 @never_cache
@@ -59,83 +46,182 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-def _per_page(raw):
-    """(per_page, error message or None) from the ?per_page= parameter."""
-    if raw in (None, ""):
-        return PER_PAGE_DEFAULT, None
-    try:
-        value = int(raw)
-    except ValueError:
-        return PER_PAGE_DEFAULT, f"每页条数须为整数，收到“{raw[:20]}”。"
-    if not 1 <= value <= PER_PAGE_MAX:
-        return PER_PAGE_DEFAULT, f"每页条数须在 1 到 {PER_PAGE_MAX} 之间。"
-    return value, None
+class BoardResult:
+    """A filtered listing as a sequence a paginator can slice: its length is
+    the board's exact total (up to RESULT_CAP), and a slice is a page of
+    posting ids from the board, loaded in one query with what a card shows."""
+
+    def __init__(self, filterset, date, request):
+        self.filterset, self.date = filterset, date
+        self.board = board.for_request(request)
+        self.summary = self.board.summary(filterset, date)
+
+    @property
+    def total(self):
+        return self.summary.total
+
+    def count(self):
+        return min(self.summary.total, RESULT_CAP)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("a listing is read a page at a time")
+        offset, stop, _ = index.indices(self.count())
+        ids = self.board.page(
+            self.filterset,
+            self.date,
+            sort=self.filterset.chosen_sort,
+            offset=offset,
+            limit=max(0, stop - offset),
+        )
+        return in_order(Posting.objects.for_listing(), ids)
 
 
-def posting_list(request):
+def in_order(queryset, ids):
+    """The postings with these ids, in this order, in one query."""
+    found = queryset.filter(pk__in=ids).in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
+class PostingListView(FilterView):
     """The public listing: open postings, filtered, faceted and paginated.
 
+    Shaped like django-filter's FilterView: the base queryset is open
+    postings, the filterset (with page and per_page as form fields) narrows
+    it, and the paginator slices the result, which the board answers.
     Invalid input never raises: the page says what was wrong, with a 400
     (bad filter values) or 404 (a page past the end).
     """
-    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
-    per_page, per_page_error = _per_page(request.GET.get("per_page"))
-    errors = []
-    if not filterset.is_valid():
-        for field, messages in filterset.errors.items():
-            label = (
-                filterset.filters[field].label if field in filterset.filters else field
-            )
-            errors.extend(f"{label}：{message}" for message in messages)
-    if per_page_error:
-        errors.append(per_page_error)
-    context = {
-        "filterset": filterset,
-        "sort_choices": SORT.CHOICES,
-        "per_page": per_page,
-        "errors": errors,
-    }
-    if errors:
-        return render(request, "postings/posting_list.html", context, status=400)
 
-    summary = facets.summarize(filterset, RESULT_CAP)
-    paginator = CappedPaginator(
-        filterset.qs.for_listing(), per_page, count=summary.total
+    filterset_class = PostingFilter
+    template_name = "postings/posting_list.html"
+    context_object_name = "posting_list"
+
+    def get_queryset(self):
+        return Posting.objects.open_on(self.today)
+
+    def get_filterset(self, filterset_class):
+        # The page cache has read these parameters already.
+        return getattr(
+            self.request, "listing_filterset", None
+        ) or super().get_filterset(filterset_class)
+
+    def get_filterset_kwargs(self, filterset_class):
+        # Always bound: no parameters is a valid filter (every open posting).
+        return {"data": self.request.GET, "queryset": self.get_queryset()}
+
+    def get_paginate_by(self, queryset):
+        return self.filterset.form.cleaned_data.get("per_page") or PER_PAGE_DEFAULT
+
+    def get(self, request, *args, **kwargs):
+        self.today = timezone.localdate()
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if not self.filterset.is_valid():
+            return self.errors(filter_errors(self.filterset), status=400)
+        self.object_list = BoardResult(self.filterset, self.today, request)
+        try:
+            context = self.get_context_data(
+                filter=self.filterset, object_list=self.object_list
+            )
+        except PageOutOfRange as error:
+            return self.errors([error.message], status=404, last_page=error.last_page)
+        return self.render_to_response(context)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        number = self.filterset.form.cleaned_data.get("page") or 1
+        try:
+            page = paginator.page(number)
+        except EmptyPage:
+            raise PageOutOfRange(paginator, number, queryset.total) from None
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        result = self.object_list
+        page = context["page_obj"]
+        context.update(
+            filterset=self.filterset,
+            total=result.total,
+            result_capped=result.total > RESULT_CAP,
+            facets=facets.facets(self.filterset, result.summary.counts),
+            facets_html=facets_html(self.filterset, result.summary.counts),
+            chips=active_filters(self.filterset),
+            terms=search.terms(self.filterset.keyword),
+            sort=self.filterset.chosen_sort,
+            sort_choices=self._sort_choices(),
+            elided_pages=page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            ),
+        )
+        return context
+
+    def _sort_choices(self):
+        if self.filterset.keyword.strip():
+            return SORT.CHOICES
+        return [
+            (value, label) for value, label in SORT.CHOICES if value != SORT.RELEVANCE
+        ]
+
+    def errors(self, messages, *, status, last_page=None):
+        context = {
+            "filterset": self.filterset,
+            "errors": messages,
+            "last_page": last_page,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+_FACETS_KEPT = 256
+_facets_html = OrderedDict()
+_facets_lock = threading.Lock()
+
+
+def facets_html(filterset, counts):
+    """The listing's facet boxes, rendered once per filter combination and
+    its counts, and shared by every page and sort of it: rendering a few
+    hundred options is most of an uncached listing's work."""
+    key = (
+        filterset.key(),
+        tuple(
+            (name, tuple(sorted(values.items(), key=str)))
+            for name, values in sorted(counts.items())
+        ),
     )
-    page_param = request.GET.get("page", "1")
-    try:
-        page_number = int(page_param)
-    except ValueError:
-        context["errors"] = [f"页码须为整数，收到“{page_param[:20]}”。"]
-        return render(request, "postings/posting_list.html", context, status=400)
-    try:
-        page = paginator.page(page_number)
-    except EmptyPage:
-        if paginator.count >= RESULT_CAP and page_number > paginator.num_pages:
-            message = (
+    with _facets_lock:
+        html = _facets_html.get(key)
+        if html is not None:
+            _facets_html.move_to_end(key)
+            return html
+    html = render_to_string(
+        "postings/includes/facets.html",
+        {
+            "facets": facets.facets(filterset, counts),
+            "experience": filterset.data.get("experience", ""),
+            "age": filterset.data.get("age", ""),
+        },
+    )
+    with _facets_lock:
+        _facets_html[key] = html
+        while len(_facets_html) > _FACETS_KEPT:
+            _facets_html.popitem(last=False)
+    return html
+
+
+class PageOutOfRange(Exception):
+    def __init__(self, paginator, number, total):
+        self.last_page = paginator.num_pages
+        if total > RESULT_CAP and number > paginator.num_pages:
+            self.message = (
                 f"只能翻到第 {paginator.num_pages} 页（前 {RESULT_CAP:,} 个结果）："
                 "请加上筛选条件或关键词缩小范围。"
             )
         else:
-            message = f"没有第 {page_number} 页：共 {paginator.num_pages} 页。"
-        context["errors"] = [message]
-        context["last_page"] = paginator.num_pages
-        return render(request, "postings/posting_list.html", context, status=404)
-
-    context.update(
-        {
-            "page_obj": page,
-            "paginator": paginator,
-            "result_capped": summary.capped,
-            "posting_list": page.object_list,
-            "elided_pages": paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            ),
-            "facets": summary.facets,
-            "chips": active_filters(filterset),
-        }
-    )
-    return render(request, "postings/posting_list.html", context)
+            self.message = f"没有第 {number} 页：共 {paginator.num_pages} 页。"
+        super().__init__(self.message)
 
 
 def posting_export(request, export_format):
@@ -148,13 +234,11 @@ def posting_export(request, export_format):
         )
     filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
     if not filterset.is_valid():
-        errors = [
-            f"{filterset.filters[field].label}：{message}"
-            for field, messages in filterset.errors.items()
-            for message in messages
-        ]
         return render(
-            request, "postings/export_error.html", {"errors": errors}, status=400
+            request,
+            "postings/export_error.html",
+            {"errors": filter_errors(filterset)},
+            status=400,
         )
     labels = [
         value
@@ -172,19 +256,7 @@ class PostingDetailView(DetailView):
     """A posting's page; a closed or past-deadline posting keeps it, marked 已截止."""
 
     def get_queryset(self):
-        return (
-            Posting.objects.public()
-            .select_related("employer", "institution__parent", "department")
-            .prefetch_related(
-                "duties",
-                "requirements",
-                "posting_locations__location",
-                Prefetch(
-                    "posting_certificates",
-                    queryset=PostingCertificate.objects.select_related("certificate"),
-                ),
-            )
-        )
+        return Posting.objects.public().for_detail()
 
     def get_context_data(self, **kwargs):
         posting = self.object
@@ -200,7 +272,7 @@ class PostingDetailView(DetailView):
             .filter(similar)
             .exclude(pk=posting.pk)
             .select_related("employer", "institution")
-            .order_by("-published_on", "-id")[:6]
+            .newest_first()[:6]
         )
         provinces = dict.fromkeys(
             loc.get_province_display() for loc in posting.ordered_locations
@@ -295,15 +367,12 @@ class InstitutionDetailView(DetailView):
     def get_context_data(self, **kwargs):
         institution = self.object
         scope = Institution.objects.with_descendants([institution])
-        postings = (
-            Posting.objects.open_now()
-            .filter(institution__in=scope)
-            .for_listing()
-            .order_by("-published_on", "-id")
+        count, ids = board.for_request(self.request).open_postings(
+            timezone.localdate(), institutions=scope.values_list("pk", flat=True)
         )
         return super().get_context_data(
-            postings=postings[:50],
-            posting_count=postings.count(),
+            postings=in_order(Posting.objects.for_listing(), ids),
+            posting_count=count,
             children=institution.children.order_by("name"),
             departments=institution.departments.order_by("name"),
             **kwargs,
@@ -315,15 +384,12 @@ class DepartmentDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         department = self.object
-        postings = (
-            Posting.objects.open_now()
-            .filter(department=department)
-            .for_listing()
-            .order_by("-published_on", "-id")
+        count, ids = board.for_request(self.request).open_postings(
+            timezone.localdate(), department=department.pk
         )
         return super().get_context_data(
-            postings=postings[:50],
-            posting_count=postings.count(),
+            postings=in_order(Posting.objects.for_listing(), ids),
+            posting_count=count,
             # Descriptions of same-named departments from the reference
             # documents: shown as background, never as this bank's own text.
             reference_descriptions=DepartmentDescription.objects.filter(

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from postings import exports
+from postings import exports, search
 from postings.models import Duty, Posting, Requirement
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def seeded():
     Requirement.objects.filter(posting=posting, position=1).update(
         text="大学本科,及以上学历"
     )
-    posting.update_search_document()
+    search.index_posting(posting)
     return posting
 
 

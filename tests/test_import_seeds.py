@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from postings.filters import SORT, ordered
 from postings.models import (
     DepartmentDescription,
     Education,
@@ -225,5 +226,8 @@ def test_public_listing_shows_seeded_postings(imported, client):
     response = client.get(reverse("postings:posting_list"))
     assert response.status_code == 200
     assert response.context["paginator"].count == 77
-    newest = Posting.objects.order_by("-published_on", "-id").first()
-    assert newest.title in response.content.decode()
+    # Newest first, and among postings of the same day the informative ones.
+    first_card = response.context["posting_list"][0]
+    assert first_card == ordered(Posting.objects.open_now(), SORT.NEWEST).first()
+    assert first_card.headcount and first_card.ordered_locations
+    assert first_card.title in response.content.decode()

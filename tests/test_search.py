@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from postings import search
+from postings import board, search
 from postings.models import Posting
 
 pytestmark = pytest.mark.django_db
@@ -52,19 +52,16 @@ def naive_matches(query):
 
 
 @pytest.mark.parametrize("query", QUERIES)
-@pytest.mark.parametrize(
-    "common_share",
-    [0.0, 2.0],
-    ids=["walk-in-listing-order", "semi-join-through-index"],
-)
-def test_search_matches_the_definition(seeded, monkeypatch, query, common_share):
-    # PostgreSQL picks one of two plans by how common the keyword is; both
-    # must give the definition's answer.
-    monkeypatch.setattr(search, "COMMON_SHARE", common_share)
+def test_search_matches_the_definition(seeded, query):
+    expected = naive_matches(query)
     found = set(
         search.matching(Posting.objects.all(), query).values_list("pk", flat=True)
     )
-    assert found == naive_matches(query)
+    assert found == expected
+    # The board finds the same postings (its keyword mask, from the index).
+    current = board.current()
+    mask = current.keyword(search.terms(query))
+    assert set(current.ids[mask].tolist()) == expected
 
 
 def test_known_results_from_the_seed_data(seeded):
@@ -101,28 +98,50 @@ def test_listing_keyword_search_through_the_url(seeded, client):
     )
 
 
-def test_postgresql_serves_short_queries_from_the_gram_index(seeded, monkeypatch):
-    # Every seed keyword is common on a board this small; treat "风控" as rare
-    # so the query takes the semi-join through the index, as it would among
-    # a million postings.
-    monkeypatch.setattr(search, "COMMON_SHARE", 2.0)
-    plan_sql, params = search.matching(
-        Posting.objects.open_now(), "风控"
-    ).query.sql_with_params()
-    if connection.vendor != "postgresql":
-        assert "LIKE" in plan_sql.upper()  # SQLite scans its small table
-        return
-    assert "LIKE" not in plan_sql.upper()  # two characters: the index answer is exact
+@pytest.mark.postgresql
+def test_postgresql_serves_short_queries_from_the_gram_index(seeded):
+    plan_sql, params = search.matching_documents(["风控"]).query.sql_with_params()
+    assert "LIKE" not in plan_sql.upper()  # two characters: the index is exact
     with connection.cursor() as cursor:
-        # On a table this small, scans and nested loops are cheapest; ask for
-        # the path the planner takes on a large board (a bitmap scan of the
-        # GIN index feeding a hash semi-join).
+        # On a table this small a scan is cheapest; ask for the path the
+        # planner takes on a large board.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(f"EXPLAIN {plan_sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on posting_search_grams_gin" in plan, plan
+
+
+def test_only_sqlite_checks_every_document_for_a_short_term(seeded):
+    # SQLite (small boards) reads each document; PostgreSQL's gram index
+    # answers one and two characters exactly, with no text check.
+    plan_sql, _ = search.matching_documents(["风控"]).query.sql_with_params()
+    assert ("LIKE" in plan_sql.upper()) == (connection.vendor == "sqlite")
+    plan_sql, _ = search.matching_documents(["客户经理"]).query.sql_with_params()
+    assert "LIKE" in plan_sql.upper()  # a longer term is always checked
+
+
+def test_the_relevance_order_puts_title_matches_first(seeded, client):
+    response = client.get(
+        reverse("postings:posting_list"), {"q": "客户", "per_page": 100}
+    )
+    assert response.context["sort"] == "relevance"
+    titles = [p.title for p in response.context["posting_list"]]
+    in_title = [("客户" in search.normalize(t)) for t in titles]
+    assert any(in_title) and not all(in_title)
+    assert in_title == sorted(in_title, reverse=True)
+    # Every match is there, and the matched terms are marked in the cards.
+    assert len(titles) == len(naive_matches("客户"))
+    assert "<mark>客户</mark>" in response.content.decode()
+
+
+def test_matched_terms_are_marked_as_the_search_matches_them():
+    from postings.templatetags.postings_extras import highlight
+
+    assert highlight("Java开发（ＪＡＶＡ）", ["java"]) == (
+        "<mark>Java</mark>开发（<mark>ＪＡＶＡ</mark>）"
+    )
+    assert highlight("<b>风控</b>", ["风控"]) == "&lt;b&gt;<mark>风控</mark>&lt;/b&gt;"
+    assert highlight("客户经理", []) == "客户经理"
 
 
 def test_long_terms_are_checked_exactly_after_the_index(seeded):
@@ -137,31 +156,3 @@ def test_grams_and_their_literal_form():
     assert search.grams("ab c") == ["a", "ab", "b", "c"]
     assert search.tsvector_literal(["a", "b'c"]) == "'a' 'b''c'"
     assert search.tsvector_literal(["x", "y"]) == "'x' 'y'"
-
-
-def test_postgresql_knows_gram_matching_is_not_free():
-    if connection.vendor != "postgresql":
-        assert connection.vendor == "sqlite"
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT procost FROM pg_proc WHERE oid = 'ts_match_vq(tsvector, tsquery)'::regprocedure"
-        )
-        assert cursor.fetchone()[0] == 100
-
-
-def test_the_memo_of_keyword_shares_is_bounded(seeded, monkeypatch):
-    """Visitors choose the keywords, so the per-process memo of how common
-    each one is must not grow without limit."""
-    if connection.vendor != "postgresql":
-        # SQLite never samples: it has no keyword shares to remember.
-        assert search.matching(Posting.objects.all(), "风控").exists()
-        assert search._estimates == {}
-        return
-    monkeypatch.setattr(search, "_ESTIMATES_KEPT", 3)
-    monkeypatch.setattr(search, "_estimates", {})
-    for keyword in ("风控", "客户", "经理", "岗位", "银行"):
-        share = search.matching_share(search.terms(keyword))
-        assert 0.0 <= share <= 1.0
-        assert 1 <= len(search._estimates) <= 3
-    assert tuple(search.terms("银行")) in search._estimates  # the newest is kept

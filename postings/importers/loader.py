@@ -19,6 +19,7 @@ from pathlib import Path
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from postings import search
 from postings.models import (
     Certificate,
     Department,
@@ -334,7 +335,7 @@ class _Loader:
             if self.replace_items(posting, model, wanted) and outcome == "unchanged":
                 outcome = "updated"
         if outcome != "unchanged" or not hasattr(posting, "search"):
-            posting.update_search_document()
+            search.index_posting(posting)
         self.report.count("posting", outcome, label)
         return posting
 

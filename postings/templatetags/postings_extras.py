@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from postings import search
 from postings.importers.facts import clauses, is_preference_clause
 
 register = template.Library()
@@ -56,3 +57,40 @@ def grouped_requirements(requirements):
             groups.append((requirement.section, []))
         groups[-1][1].append(requirement)
     return groups
+
+
+@register.filter
+def highlight(text, terms):
+    """Wrap the search terms found in ``text`` in <mark>, matching as the
+    search does: width and case folded, so "java" marks "Ｊａｖａ"."""
+    text = str(text)
+    if not terms or not text:
+        return escape(text)
+    folded, origin = [], []
+    for index, character in enumerate(text):
+        normal = search.normalize(character)
+        folded.append(normal)
+        origin.extend([index] * len(normal))
+    folded = "".join(folded)
+    marked = [False] * len(text)
+    for term in terms:
+        start = folded.find(term)
+        while start >= 0:
+            for position in range(start, start + len(term)):
+                marked[origin[position]] = True
+            start = folded.find(term, start + 1)
+    pieces, run_start = [], 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or marked[index] != marked[run_start]:
+            run = escape(text[run_start:index])
+            pieces.append(
+                format_html("<mark>{}</mark>", run) if marked[run_start] else run
+            )
+            run_start = index
+    return mark_safe("".join(str(piece) for piece in pieces))
+
+
+@register.simple_tag(takes_context=True)
+def highlighted(context, text):
+    """``text`` with the page's search terms marked, if it has any."""
+    return highlight(text, context.get("terms") or [])

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from postings import caching, search
+from postings import changes, search
 from postings.models import (
     Certificate,
     Department,
@@ -365,7 +365,7 @@ class Command(BaseCommand):
     def handle(self, *args, count, delete, seed, batch_size, **options):
         if delete:
             removed = delete_generated()
-            caching.invalidate()
+            changes.record_reload()
             self.stdout.write(
                 self.style.SUCCESS(f"Removed {removed:,} generated postings.")
             )
@@ -399,7 +399,7 @@ class Command(BaseCommand):
                 progress.update(start + size)
         finally:
             writer.finish()
-            caching.invalidate()
+            changes.record_reload()
         progress.finish()
         seconds = time.monotonic() - started
         self.stdout.write(

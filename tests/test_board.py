@@ -1,0 +1,260 @@
+"""The in-memory board answers exactly what the filters' SQL answers: the
+same postings in the same order, the same totals and facet counts, and it
+stays so while postings change."""
+
+import datetime
+import random
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.http import QueryDict
+from django.utils import timezone
+
+from postings import board, changes, search
+from postings.filters import SORT, PostingFilter
+from postings.models import (
+    BoardChange,
+    Duty,
+    Education,
+    Institution,
+    Location,
+    Posting,
+    PostingLocation,
+)
+
+pytestmark = pytest.mark.django_db
+
+COMBINATIONS = [
+    "",
+    "province=新疆",
+    "province=新疆&province=黑龙江&grade=经理",
+    "employer=中国银行&education=专科",
+    "institution=中国银行&location=喀什市",
+    "institution=新疆区分行",
+    "q=客户&category=风险管理类",
+    "certificate=CFA&experience=3",
+    "department=营业网点&age=30",
+    "education=本科&q=风控",
+    "q=岗&sort=relevance",
+    "q=经理 客户",
+    "q=不存在的词",
+    "location=不存在市",
+    "education=硕士&experience=0&age=40&province=北京",
+]
+SORTS = [SORT.NEWEST, SORT.DEADLINE, SORT.HEADCOUNT, SORT.TITLE, SORT.RELEVANCE]
+
+
+@pytest.fixture
+def seeded():
+    call_command("import_seeds", stdout=StringIO())
+    call_command(
+        "generate_postings", "--count", "300", stdout=StringIO(), stderr=StringIO()
+    )
+    # Deadlines and headcounts that differ, so every order is tested.
+    rng = random.Random(7)
+    today = timezone.localdate()
+    for posting in Posting.objects.order_by("pk")[::7]:
+        posting.closes_on = today + datetime.timedelta(days=rng.randint(0, 30))
+        posting.headcount = rng.choice([None, 1, 2, 5, 30])
+        posting.save()
+
+
+def filterset_for(query):
+    filterset = PostingFilter(QueryDict(query), queryset=Posting.objects.open_now())
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def sql_counts(filterset, name):
+    """The definition of a facet count: the postings the listing would show
+    with this option chosen instead of the filter's current values."""
+    options = {}
+    filter_ = filterset.filters[name]
+    data = filterset.data.copy()
+    data.pop(name, None)
+    others = PostingFilter(data, queryset=Posting.objects.open_now())
+    assert others.is_valid()
+    if name == "education":
+        for value, label in Education.choices:
+            chosen = data.copy()
+            chosen[name] = label
+            options[value] = PostingFilter(
+                chosen, queryset=Posting.objects.open_now()
+            ).qs.count()
+        return options
+    for value in set(
+        others.qs.exclude(**{f"{filter_.field_name}__isnull": True})
+        .exclude(**{filter_.field_name: ""})
+        .values_list(filter_.field_name, flat=True)
+    ):
+        chosen = data.copy()
+        chosen[name] = value
+        options[value] = PostingFilter(
+            chosen, queryset=Posting.objects.open_now()
+        ).qs.count()
+    return options
+
+
+def board_counts(summary, name):
+    counts = summary.counts[name]
+    if name != "education":
+        return counts
+    running, cumulative = counts.get(None, 0), {}
+    for value, _ in Education.choices:
+        running += counts.get(value, 0)
+        cumulative[value] = running
+    return cumulative
+
+
+def assert_board_equals_sql(query):
+    filterset = filterset_for(query)
+    today = timezone.localdate()
+    current = board.current()
+    summary = current.summary(filterset, today)
+    expected_ids = list(filterset.qs.values_list("pk", flat=True))
+    assert summary.total == len(expected_ids), query
+    for name in summary.counts:
+        if name == "institution":
+            continue  # counted by subtree below
+        assert board_counts(summary, name) == sql_counts(filterset, name), (query, name)
+    for sort in SORTS:
+        data = filterset.data.copy()
+        data["sort"] = sort
+        sorted_set = filterset_for(data.urlencode())
+        expected = list(sorted_set.qs.values_list("pk", flat=True))
+        for offset, limit in ((0, 20), (20, 20), (len(expected) - 5, 10)):
+            offset = max(offset, 0)
+            page = current.page(
+                sorted_set,
+                today,
+                sort=sorted_set.chosen_sort,
+                offset=offset,
+                limit=limit,
+            )
+            assert page == expected[offset : offset + limit], (query, sort, offset)
+
+
+@pytest.mark.parametrize("query", COMBINATIONS)
+def test_the_board_answers_what_the_sql_answers(seeded, query):
+    assert_board_equals_sql(query)
+
+
+def test_institution_counts_include_the_institutions_below(seeded):
+    filterset = filterset_for("province=新疆")
+    summary = board.current().summary(filterset, timezone.localdate())
+    for name, count in summary.counts["institution"].items():
+        chosen = filterset.data.copy()
+        chosen["institution"] = name
+        assert count == filterset_for(chosen.urlencode()).qs.count(), name
+    # The employer counts its branches' postings.
+    assert (
+        summary.counts["institution"]["中国银行"]
+        == summary.counts["employer"]["中国银行"]
+    )
+    assert (
+        summary.counts["institution"]["中国银行"]
+        > summary.counts["institution"]["新疆区分行"]
+    )
+
+
+def edit_postings(rng):
+    """A realistic mix of HR edits, through the ORM as the admin saves them."""
+    postings = list(Posting.objects.order_by("?")[:12])
+    kashgar = Location.objects.get(name="喀什市")
+    for posting in postings[:3]:
+        posting.title = rng.choice(["客户经理", "风控专员", "综合文秘岗"])
+        posting.headcount = rng.choice([None, 3, 9])
+        posting.save()
+        search.index_posting(posting)
+    for posting in postings[3:5]:
+        PostingLocation.objects.filter(posting=posting).delete()
+        PostingLocation.objects.create(posting=posting, location=kashgar, position=1)
+        search.index_posting(posting)
+    postings[5].close()
+    postings[6].closes_on = timezone.localdate() - datetime.timedelta(days=1)
+    postings[6].published_on = postings[6].closes_on
+    postings[6].save()
+    Duty.objects.create(posting=postings[7], position=99, text="负责风控模型的开发。")
+    search.index_posting(postings[7])
+    postings[8].delete()
+    new = Posting.objects.create(
+        title="新建的客户经理岗",
+        institution=Institution.objects.get(name="新疆区分行"),
+        status=Posting.Status.PUBLISHED,
+        published_on=timezone.localdate(),
+        min_education=Education.BENKE,
+    )
+    PostingLocation.objects.create(posting=new, location=kashgar, position=1)
+    search.index_posting(new)
+
+
+def test_kept_results_stay_exact_while_postings_change(seeded):
+    today = timezone.localdate()
+    current = board.current()
+    # Keep every combination's result (and its keyword) on the board.
+    for query in COMBINATIONS:
+        current.summary(filterset_for(query), today)
+        current.page(filterset_for(query), today, sort=SORT.NEWEST, offset=0, limit=5)
+    rng = random.Random(11)
+    for _ in range(3):
+        edit_postings(rng)
+        assert board.current() is current  # patched, not reloaded
+        for query in COMBINATIONS:
+            assert_board_equals_sql(query)
+
+
+def test_a_bulk_load_reloads_every_board(seeded):
+    current = board.current()
+    size = current.size
+    call_command(
+        "generate_postings", "--count", "5", stdout=StringIO(), stderr=StringIO()
+    )
+    assert BoardChange.objects.filter(kind=BoardChange.Kind.RELOAD).exists()
+    assert board.current().size == size + 5
+    assert_board_equals_sql("")
+
+
+def test_an_sql_update_is_logged_and_seen(seeded):
+    current = board.current()
+    posting = Posting.objects.filter(status=Posting.Status.PUBLISHED).first()
+    filterset = filterset_for("")
+    before = current.summary(filterset, timezone.localdate()).total
+    Posting.objects.filter(pk=posting.pk).update(status=Posting.Status.DRAFT)
+    assert board.current().summary(filterset, timezone.localdate()).total == before - 1
+
+
+# --- The change log's reader ---------------------------------------------------------
+
+
+def test_the_reader_sees_each_entry_once_in_order():
+    reader = changes.Reader()
+    reader.start()
+    first = changes.record(BoardChange.Kind.POSTING, 1)
+    second = changes.record(BoardChange.Kind.POSTING, 2)
+    assert [e.id for e in reader.new_entries()] == [first.pk, second.pk]
+    assert reader.new_entries() == []
+
+
+def test_the_reader_catches_an_entry_that_commits_after_a_newer_one():
+    """Ids are handed out at insert, not at commit: a long transaction's
+    entry can appear after a newer one was read, and must not be lost."""
+    reader = changes.Reader()
+    reader.start()
+    early = changes.record(BoardChange.Kind.POSTING, 1)
+    late = changes.record(BoardChange.Kind.POSTING, 2)
+    early_id = early.pk
+    early.delete()  # as a reader sees it while its transaction is still open
+    assert [e.id for e in reader.new_entries()] == [late.pk]
+    assert reader._gaps[0][:2] == [early_id, early_id]
+    BoardChange.objects.create(id=early_id, kind=BoardChange.Kind.POSTING, object_id=1)
+    assert [e.id for e in reader.new_entries()] == [early_id]
+    assert reader._gaps == []
+    assert reader.new_entries() == []
+
+
+def test_old_entries_are_purged(seeded):
+    changes.record(BoardChange.Kind.POSTING, 1)
+    later = timezone.now() + changes.KEPT_FOR + datetime.timedelta(minutes=1)
+    changes.purge(now=later)
+    assert not BoardChange.objects.exists()
