@@ -6,7 +6,14 @@ import sys
 from pathlib import Path
 
 TARGETS = """\
-- Listing with typical filters at ≥ 50% of the floor's requests/s; 0 errors under load.
+- Listing with typical filters at ≥ 50% of the floor's requests/s (cached); 0 errors
+  under load.
+- With an HR editor saving a posting once a second (the mixed workload): listing with
+  typical filters at ≥ 40% of the floor's requests/s (cached), keyword search p95 within
+  2× of the same page without the writer, 0 errors.
+- Uncached (caching off): listing with typical filters at ≥ 10% of the floor's
+  requests/s; one request at a time, p95 ≤ 30 ms for the listing and each keyword query.
+- Facet counts: every value holding ≥ 1% of a result within ±10% of the exact count.
 - Keyword search with 1-, 2- and 3+-character queries: p95 within 2× of the same listing
   page without a keyword, and ≥ 20× faster than the admin changelist's search.
 - Deep page p95 within 2× of page 1.
@@ -22,15 +29,22 @@ def _verdict(ok):
     return "**met**" if ok else "**missed**"
 
 
+def _hit_rate(r):
+    answered = r.get("cache_hits", 0) + r.get("cache_misses", 0)
+    return f"{r['cache_hits'] / answered:.1%}" if answered else "–"
+
+
 def _wrk_table(scenarios):
     lines = [
-        "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | peak worker MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | cache hits | peak worker MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, r in scenarios.items():
+        if not isinstance(r, dict) or "rps" not in r:
+            continue
         lines.append(
             f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-            f"{r['p99_ms']:.1f} | {r['errors']} | {r['peak_worker_mb']:.0f} |"
+            f"{r['p99_ms']:.1f} | {r['errors']} | {_hit_rate(r)} | {r['peak_worker_mb']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -44,11 +58,14 @@ def checks(r):
         filtered = s["listing, typical filters"]
         share = _ratio(filtered["rps"], floor)
         errors = sum(v["errors"] for v in s.values())
+        # Uncached, the floor's share has its own target (below).
+        needed = 0.5 if mode == "cached" else 0.0
         out.append(
             (
-                f"Listing with typical filters vs floor ({mode})",
+                f"Listing with typical filters vs floor ({mode})"
+                + (", ≥ 50%" if needed else ": no errors"),
                 f"{share:.0%} of the floor's req/s, {errors} errors in all {mode} runs",
-                share >= 0.5 and errors == 0,
+                share >= needed and errors == 0,
             )
         )
         base = s["listing"]["p95_ms"]
@@ -63,6 +80,7 @@ def checks(r):
             )
         deep = _ratio(s["deep page (500)"]["p95_ms"], s["page 1"]["p95_ms"])
         out.append((f"Deep page vs page 1, p95 ({mode})", f"{deep:.2f}×", deep <= 2))
+    out += _issue_writer_checks(r)
     for query, pair in r["admin_search"].items():
         speedup = _ratio(pair["admin"]["p95_ms"], pair["ours"]["p95_ms"])
         out.append(
@@ -100,22 +118,132 @@ def checks(r):
     return out
 
 
+def _issue_writer_checks(r):
+    """The mixed workload, the uncached path and the counts' accuracy."""
+    out = []
+    if "with_writer" not in r:
+        return out
+    floor = r["cached"]["floor (robots.txt)"]["rps"]
+    writer = r["with_writer"]
+    filtered = writer["cached"]["listing, typical filters"]
+    errors = sum(
+        v["errors"] for mode in ("cached", "uncached") for v in writer[mode].values()
+    )
+    share = _ratio(filtered["rps"], floor)
+    out.append(
+        (
+            "Listing with typical filters vs floor, with the writer (cached)",
+            f"{share:.0%} of the floor's req/s; {writer['writer']['edits']} edits saved, "
+            f"{errors} errors in all runs with the writer",
+            share >= 0.4 and errors == 0 and writer["writer"]["edits"] > 0,
+        )
+    )
+    for mode in ("cached", "uncached"):
+        for label in [k for k in writer[mode] if k.startswith("search")]:
+            factor = _ratio(writer[mode][label]["p95_ms"], r[mode][label]["p95_ms"])
+            out.append(
+                (
+                    f"{label}: p95 with the writer vs without ({mode})",
+                    f"{factor:.2f}× ({writer[mode][label]['p95_ms']:.1f} vs "
+                    f"{r[mode][label]['p95_ms']:.1f} ms)",
+                    factor <= 2,
+                )
+            )
+    uncached = _ratio(
+        r["uncached"]["listing, typical filters"]["rps"],
+        r["uncached"]["floor (robots.txt)"]["rps"],
+    )
+    out.append(
+        (
+            "Listing with typical filters vs floor (uncached), ≥ 10%",
+            f"{uncached:.0%} of the floor's req/s",
+            uncached >= 0.1,
+        )
+    )
+    for label, timing in r["uncached_sequential"].items():
+        out.append(
+            (
+                f"{label}: one request at a time, uncached, p95 ≤ 30 ms",
+                f"{timing['p95_ms']:.1f} ms (p50 {timing['p50_ms']:.1f} ms)",
+                timing["p95_ms"] <= 30,
+            )
+        )
+    worst = max(q["worst_error"] for q in r["count_accuracy"])
+    checked = sum(q["values_checked"] for q in r["count_accuracy"])
+    out.append(
+        (
+            "Facet counts vs exact counts (values ≥ 1% of a result)",
+            f"worst error {worst:.1%} over {checked} values of {len(r['count_accuracy'])} queries",
+            worst <= 0.1,
+        )
+    )
+    return out
+
+
+def _writer_section(r):
+    if "with_writer" not in r:
+        return ""
+    writer = r["with_writer"]
+    w = writer["writer"]
+    cold = "\n".join(f"| {label} | {ms:,.1f} |" for label, ms in r["cold"].items())
+    sequential = "\n".join(
+        f"| {label} | {t['p50_ms']:.1f} | {t['p95_ms']:.1f} |"
+        for label, t in r["uncached_sequential"].items()
+    )
+    accuracy = "\n".join(
+        f"| {q['query'] or '(none)'} | {q['total']:,} | {q['exact_total']:,} | "
+        f"{q['values_checked']} | {q['worst_error']:.1%} |"
+        for q in r["count_accuracy"]
+    )
+    return f"""
+### Mixed workload: the same load while an HR editor saves once a second, cached
+
+The writer (`bench/writer.py`) saved {w["edits"]} postings through the admin's change
+form ({w.get("failed", 0)} failed; save p50 {w.get("p50_ms", 0):.0f} ms, p95 {w.get("p95_ms", 0):.0f} ms) during these runs.
+
+{_wrk_table(writer["cached"])}
+
+### Mixed workload, uncached
+
+{_wrk_table(writer["uncached"])}
+
+### One request at a time, uncached (50 requests each, ms)
+
+| Query | p50 | p95 |
+| --- | ---: | ---: |
+{sequential}
+
+### The first request for each page on a fresh board (uncached, ms)
+
+Each query's first answer in a process: a keyword is looked up in the index once, then
+kept; every later request (and every page and sort of it) reuses it.
+
+| Page | ms |
+| --- | ---: |
+{cold}
+
+### Facet counts against exact SQL counts
+
+For each query, every facet value holding at least 1% of the result, counted again with
+SQL (`PostingFilter(...).qs.count()`).
+
+| Query | total | exact total | values checked | worst error |
+| --- | ---: | ---: | ---: | ---: |
+{accuracy}
+"""
+
+
 def why_missed(r, results):
     """A paragraph per kind of missed target: what the design does there."""
     missed = [what for what, _, ok in results if not ok]
     notes = []
-    sequential = [p["ours"]["p50_ms"] for p in r["admin_search"].values()]
     if any("uncached" in what and "Search “" not in what for what in missed):
         notes.append(
-            "- **Uncached pages.** Without the page cache every listing request runs "
-            "the page query, the capped count or its estimate, and facet counts over "
-            "a sample of about 8,000 postings (plus, for a keyword, a check of each "
-            "sampled posting's text): "
-            f"{min(sequential):.0f}–{max(sequential):.0f} ms per request one at a time "
-            "(the keyword searches below), and with 16 connections on 2 cores shared "
-            "with PostgreSQL and wrk it queues; the floor does no database work at "
-            "all. Visitors are served the cached rows above, and a change in the admin "
-            "costs one uncached build per page; the uncached rows show that cost."
+            "- **Uncached pages.** Without the page cache every request renders its "
+            "page: the board answers the page, the total and the counts in a few "
+            "milliseconds (see the one-at-a-time rows), and most of the rest is "
+            "Django rendering the template and the request passing the middleware, "
+            "on 2 cores shared with PostgreSQL and wrk."
         )
     if any("admin changelist" in what for what in missed):
         admin = ", ".join(
@@ -130,7 +258,7 @@ def why_missed(r, results):
             f"- **Keyword search vs the admin's search.** {at_size}The admin's search "
             "is a case-insensitive substring scan (`ILIKE`) over every posting and "
             "its related names, so its time grows with the board "
-            f"(here: {admin}); ours reads one page and a fixed-size sample, whatever "
+            f"(here: {admin}); ours reads one page of the board in memory, whatever "
             "the board's size."
             + (
                 " `BENCH_SIZE=1000000 make bench` measures the ratio at the target size."
@@ -159,6 +287,10 @@ def _method(r):
   open postings. Peak worker memory
   is the largest resident size of any gunicorn worker, sampled every 50 ms.
 - The floor is `/robots.txt`: a trivial page through the same server and middleware.
+- The mixed workload repeats the main scenarios while `bench/writer.py`, logged in as a
+  superuser, saves a random open posting once a second through the admin's change form
+  (a changed headcount, with its history record, items and search data), for the whole
+  run. The cache hit rate counts the `X-Page-Cache` header of every answer.
 - The admin comparison logs in a superuser and searches the postings changelist; both
   sides are timed with sequential requests, since the admin's search is too slow to
   load-test.
@@ -213,7 +345,7 @@ Python {m["python"]}; {m["postgresql"]}. Generating the postings took
 ### Load tests, uncached
 
 {_wrk_table(r["uncached"])}
-
+{_writer_section(r)}
 ### Keyword search vs the admin changelist's search (uncached, ms)
 
 | Query | ours p50 | ours p95 | admin p50 | admin p95 |

@@ -375,6 +375,13 @@ def main():
             "page 1": "/?page=1",
             "deep page (500)": "/?page=500",
         }
+        log("First requests on a fresh board (uncached): each query's first answer")
+        results["cold"] = {
+            label: timed_gets(uncached.url + quote(path), 1)["p50_ms"]
+            for label, path in scenarios.items()
+            if label != "floor (robots.txt)"
+        }
+
         results["cached"], results["uncached"] = {}, {}
         for label, path in scenarios.items():
             log(f"wrk: {label}")
@@ -383,6 +390,25 @@ def main():
         log("wrk: detail pages")
         results["cached"]["detail"] = wrk(cached, "/", paths=ids_file)
         results["uncached"]["detail"] = wrk(uncached, "/", paths=ids_file)
+
+        log("One request at a time, uncached: listing and keyword queries")
+        results["uncached_sequential"] = {
+            label: timed_gets(uncached.url + quote(path), 50)
+            for label, path in scenarios.items()
+            if label.startswith(("listing", "search"))
+        }
+
+        log("Mixed workload: the same load while an HR editor saves once a second")
+        results["with_writer"] = with_writer(
+            env, session, ids_file, cached, uncached, scenarios
+        )
+
+        log("Facet counts against exact SQL counts")
+        results["count_accuracy"] = json.loads(
+            manage(env, "shell", "-c", COUNT_ACCURACY, capture=True)
+            .strip()
+            .splitlines()[-1]
+        )
 
         log("Admin changelist search vs keyword search (uncached, sequential)")
         cookie = {"Cookie": f"sessionid={session}"}
@@ -447,6 +473,79 @@ DETAIL_IDS = """
 from postings.models import Posting
 ids = Posting.objects.open_now().order_by("?").values_list("pk", flat=True)[:500]
 print("\\n".join(str(i) for i in ids))
+"""
+
+
+# What the mixed workload measures: the pages visitors load most.
+WRITER_SCENARIOS = (
+    "listing, typical filters",
+    "search, 1 character (岗)",
+    "search, 2 characters (风控)",
+    "search, 4 characters (客户经理)",
+    "page 1",
+    "deep page (500)",
+)
+
+
+def with_writer(env, session, ids_file, cached, uncached, scenarios):
+    """Each scenario under load, cached and uncached, while bench/writer.py
+    edits a random posting once a second through the admin."""
+    runs = len(WRITER_SCENARIOS) + 1  # and the detail pages
+    seconds = runs * 2 * (DURATION + 8)
+    writer = subprocess.Popen(
+        [str(PYTHON), "bench/writer.py", cached.url, session, str(ids_file), str(seconds)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    measured = {"cached": {}, "uncached": {}}
+    try:
+        for label in WRITER_SCENARIOS:
+            log(f"wrk with the writer: {label}")
+            measured["cached"][label] = wrk(cached, scenarios[label])
+            measured["uncached"][label] = wrk(uncached, scenarios[label])
+        measured["cached"]["detail"] = wrk(cached, "/", paths=ids_file)
+        measured["uncached"]["detail"] = wrk(uncached, "/", paths=ids_file)
+    finally:
+        writer.terminate()
+        out, _ = writer.communicate(timeout=120)
+    lines = [line for line in (out or "").splitlines() if line.startswith("{")]
+    measured["writer"] = json.loads(lines[-1]) if lines else {"edits": 0, "failed": -1}
+    return measured
+
+
+def quote(path):
+    return urllib.parse.quote(path, safe="/?=&")
+
+
+COUNT_ACCURACY = """
+import json
+from django.http import QueryDict
+from django.utils import timezone
+from postings import board
+from postings.filters import PostingFilter
+from postings.models import Education, Posting
+queries = ["province=新疆&education=本科&experience=3", "q=岗", "q=风控", "q=客户经理", ""]
+report = []
+current = board.current()
+for query in queries:
+    filterset = PostingFilter(QueryDict(query), queryset=Posting.objects.open_now())
+    assert filterset.is_valid()
+    summary = current.summary(filterset, timezone.localdate())
+    exact_total = filterset.qs.count()
+    worst, checked = 0.0, 0
+    for name, counts in summary.counts.items():
+        if name == "education":
+            continue
+        for value, count in counts.items():
+            if count < 0.01 * max(summary.total, 1):
+                continue
+            chosen = filterset.data.copy()
+            chosen[name] = value
+            exact = PostingFilter(chosen, queryset=Posting.objects.open_now()).qs.count()
+            checked += 1
+            worst = max(worst, abs(count - exact) / max(exact, 1))
+    report.append({"query": query, "total": summary.total, "exact_total": exact_total,
+                   "values_checked": checked, "worst_error": worst})
+print(json.dumps(report, ensure_ascii=False))
 """
 
 
