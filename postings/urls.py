@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .caching import cache_public_page
 from .feeds import LatestPostingsFeed
+from .situation import cache_unless_remembered
 
 app_name = "postings"
 
@@ -10,9 +11,10 @@ urlpatterns = [
     path("", cache_public_page(views.posting_list), name="posting_list"),
     path(
         "postings/<int:pk>/",
-        cache_public_page(views.PostingDetailView.as_view()),
+        cache_unless_remembered(views.PostingDetailView.as_view()),
         name="posting_detail",
     ),
+    path("situation/", views.situation_view, name="situation"),
     path("export.<str:export_format>", views.posting_export, name="posting_export"),
     path("feeds/postings.atom", LatestPostingsFeed(), name="posting_feed"),
     path(
