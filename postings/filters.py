@@ -7,6 +7,8 @@ describe the candidate: a posting matches when the candidate meets its
 floor or limit, or when the posting states none.
 """
 
+import datetime
+import re
 from dataclasses import dataclass
 
 import django_filters
@@ -87,6 +89,19 @@ def _education(raw):
     )
 
 
+def _iso_week(raw):
+    """ "2026-W05" -> the Monday that week starts on."""
+    match = re.fullmatch(r"(\d{4})-W(\d{1,2})", raw)
+    try:
+        if not match:
+            raise ValueError
+        return datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise ValidationError(
+            f"发布周须形如 2026-W05（年份-W周数），收到“{raw}”。", code="bad_week"
+        ) from None
+
+
 class ValuesFilter(django_filters.Filter):
     """Matches postings whose ``field_name`` equals any of the given values
     (or, with ``method=``, whatever that method makes of the list)."""
@@ -147,6 +162,7 @@ class PostingFilter(django_filters.FilterSet):
         method="filter_age",
         coerce=_whole_number(16, 80, "年龄"),
     )
+    week = ValuesFilter(label="发布周", method="filter_week", coerce=_iso_week)
     sort = django_filters.ChoiceFilter(
         label="排序", choices=SORT.CHOICES, method="apply_sort", empty_label=None
     )
@@ -205,6 +221,15 @@ class PostingFilter(django_filters.FilterSet):
             return queryset
         age = min(value)
         return queryset.filter(Q(max_age__gte=age) | Q(max_age__isnull=True))
+
+    def filter_week(self, queryset, name, value):
+        if not value:
+            return queryset
+        weeks = Q()
+        for monday in value:
+            sunday = monday + datetime.timedelta(days=6)
+            weeks |= Q(published_on__range=(monday, sunday))
+        return queryset.filter(weeks)
 
     def apply_sort(self, queryset, name, value):
         return queryset.order_by(*SORT.ORDERINGS[value or SORT.NEWEST])

@@ -14,6 +14,9 @@ urlpatterns = [
         cache_unless_remembered(views.PostingDetailView.as_view()),
         name="posting_detail",
     ),
+    path(
+        "insights/", cache_public_page(views.posting_insights), name="posting_insights"
+    ),
     path("situation/", views.situation_view, name="situation"),
     path("export.<str:export_format>", views.posting_export, name="posting_export"),
     path("feeds/postings.atom", LatestPostingsFeed(), name="posting_feed"),

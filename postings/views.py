@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
 
-from . import eligibility, exports, facets, situation
+from . import eligibility, exports, facets, insights, situation
 from .filters import SORT, PostingFilter, active_filters
 from .models import (
     Department,
@@ -141,6 +141,25 @@ def posting_list(request):
         }
     )
     return render(request, "postings/posting_list.html", context)
+
+
+def posting_insights(request):
+    """招聘概览: the listing's postings for the same query parameters, in
+    charts and tables whose every slice links to the listing of it."""
+    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
+    context = {"filterset": filterset}
+    if not filterset.is_valid():
+        context["errors"] = [
+            f"{filterset.filters[field].label}：{message}"
+            if field in filterset.filters
+            else message
+            for field, messages in filterset.errors.items()
+            for message in messages
+        ]
+        return render(request, "postings/posting_insights.html", context, status=400)
+    context["insights"] = insights.chart_data(filterset)
+    context["chips"] = active_filters(filterset)
+    return render(request, "postings/posting_insights.html", context)
 
 
 def posting_export(request, export_format):
