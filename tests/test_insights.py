@@ -61,7 +61,7 @@ def listing_counts(client, url):
     "query",
     [
         "",
-        "province=北京&category=信息科技类",
+        "province=北京&grade=经理",
         "q=经理&education=本科&age=30",
         "institution=中国银行&grade=经理&experience=3",
     ],
