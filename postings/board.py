@@ -363,6 +363,10 @@ class Facts:
     department_id: int | None = None
     title: str = ""
 
+    @property
+    def published_on(self):
+        return _date(self.published_day)
+
     def is_open_on(self, date):
         day = _day(date)
         return (
@@ -732,6 +736,14 @@ class Board:
             self._open = (day, mask)
         return self._open[1]
 
+    def published_in_weeks(self, mondays):
+        days = self.rows.get("published")[: self.size]
+        mask = np.zeros(self.size, dtype=bool)
+        for monday in mondays:
+            first = _day(monday)
+            mask |= (days >= first) & (days <= first + 6)
+        return mask
+
     def keyword(self, terms):
         """Rows whose text holds every term, found once and then kept."""
         key = tuple(terms)
@@ -810,6 +822,76 @@ class Board:
                 mask &= self.rows.get("department_id")[: self.size] == department
             rows = self.ordered_rows(mask, "newest", 0, limit)
             return int(np.count_nonzero(mask)), self.ids[rows].tolist()
+
+    # Tallies for the insights page: postings, stated headcount and postings
+    # of unstated headcount (若干), by the values of one filter.
+
+    def mask_of(self, filterset, date, *, without=None):
+        """Rows open on ``date`` that pass every active filter but ``without``."""
+        mask = self.open_mask(date).copy()
+        for name, filter_, value in filterset.active():
+            if name != without:
+                mask &= filter_.mask(self, value)
+        return mask
+
+    def _tally(self, keys, rows, size):
+        headcount = self.rows.get("headcount")[: self.size][rows]
+        known = headcount >= 0
+        postings = np.bincount(keys, minlength=size)
+        stated = np.bincount(keys[known], weights=headcount[known], minlength=size)
+        unknown = np.bincount(keys[~known], minlength=size)
+        return {
+            int(key): (int(postings[key]), int(stated[key]), int(unknown[key]))
+            for key in np.flatnonzero(postings).tolist()
+        }
+
+    def tally_total(self, mask):
+        return self._tally(
+            np.zeros(int(np.count_nonzero(mask)), np.int64), np.flatnonzero(mask), 1
+        ).get(0, (0, 0, 0))
+
+    def tally_values(self, mask, path):
+        """{value: tally} of a filter's column; a posting with several values
+        counts once under each."""
+        column = self.columns[path]
+        if column.many:
+            chosen = mask[column.pair_rows]
+            rows, codes = column.pair_rows[chosen], column.pair_codes[chosen]
+        else:
+            rows = np.flatnonzero(mask)
+            codes = column.codes[: self.size][rows]
+        counted = self._tally(codes, rows, len(column.vocabulary))
+        return {column.vocabulary.values[code]: n for code, n in counted.items()}
+
+    def tally_institutions(self, mask):
+        """{institution id: tally} of the postings' own institutions."""
+        rows = np.flatnonzero(mask)
+        keys = self.rows.get("institution_id")[: self.size][rows]
+        return self._tally(keys, rows, int(keys.max(initial=0)) + 1)
+
+    def tally_numbers(self, mask, name):
+        """{stated number or None: tally} of a candidate filter's field."""
+        rows = np.flatnonzero(mask)
+        values = self.numbers[name].values[rows].astype(np.int64) + 1
+        counted = self._tally(values, rows, int(values.max(initial=0)) + 1)
+        return {(None if key == 0 else key - 1): n for key, n in counted.items()}
+
+    def tally_weeks(self, mask):
+        """{Monday of the week published: tally}."""
+        rows = np.flatnonzero(mask)
+        days = self.rows.get("published")[: self.size][rows].astype(np.int64)
+        rows, days = rows[days >= 0], days[days >= 0]
+        # 1970-01-01 was a Thursday: a day's Monday is 3 days before its
+        # week-of-1970 boundary.
+        mondays = days - (days + 3) % 7
+        offset = int(mondays.min(initial=0))
+        counted = self._tally(
+            mondays - offset, rows, int(mondays.max(initial=0)) - offset + 1
+        )
+        return {_date(key + offset): n for key, n in counted.items()}
+
+    def tally_unlocated(self, mask):
+        return self.tally_total(mask & (self.rows.get("located")[: self.size] == 0))
 
     def result(self, filterset, date):
         """The combination's result on ``date``, computed once and kept."""

@@ -23,6 +23,8 @@ candidate: a posting matches when the candidate meets its floor or limit,
 or when the posting states none.
 """
 
+import datetime
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -113,6 +115,19 @@ def education_level(raw):
     raise ValidationError(
         f"学历须为 {labels} 之一，收到“{raw}”。", code="unknown_education"
     )
+
+
+def iso_week(raw):
+    """ "2026-W05" -> the Monday that week starts on."""
+    match = re.fullmatch(r"(\d{4})-W(\d{1,2})", raw)
+    try:
+        if not match:
+            raise ValueError
+        return datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise ValidationError(
+            f"发布周须形如 2026-W05（年份-W周数），收到“{raw}”。", code="bad_week"
+        ) from None
 
 
 class WholeNumberField(forms.Field):
@@ -246,6 +261,34 @@ class CandidateFilter(django_filters.Filter):
         return {facts.numbers[self.field_name]}
 
 
+class PublishedWeekFilter(django_filters.Filter):
+    """Postings published in any of the given ISO weeks (values are the
+    weeks' Mondays): the insights page's weekly chart links to them."""
+
+    field_class = ValueListField
+    has_counts = False
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        weeks = Q()
+        for monday in value:
+            weeks |= Q(
+                published_on__range=(monday, monday + datetime.timedelta(days=6))
+            )
+        return qs.filter(weeks)
+
+    def mask(self, board, value):
+        return board.published_in_weeks(value)
+
+    def test(self, facts, value):
+        published = facts.published_on
+        return published is not None and any(
+            monday <= published <= monday + datetime.timedelta(days=6)
+            for monday in value
+        )
+
+
 class KeywordFilter(django_filters.CharFilter):
     """Postings whose text holds every term of the query (postings.search)."""
 
@@ -353,6 +396,9 @@ class PostingFilter(django_filters.FilterSet):
         field_name="max_age",
         coerce=whole_number(16, 80, "年龄"),
         floor=False,
+    )
+    week = PublishedWeekFilter(
+        label="发布周", field_name="published_on", coerce=iso_week
     )
     sort = django_filters.ChoiceFilter(
         label="排序", choices=SORT.CHOICES, method="keep_order", empty_label=None

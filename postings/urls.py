@@ -3,6 +3,7 @@ from django.urls import path
 from . import caching, views
 from .caching import cache_public_page
 from .feeds import LatestPostingsFeed
+from .situation import cache_unless_remembered
 
 app_name = "postings"
 
@@ -14,9 +15,17 @@ urlpatterns = [
     ),
     path(
         "postings/<int:pk>/",
-        cache_public_page(views.PostingDetailView.as_view(), caching.posting_page),
+        cache_unless_remembered(
+            views.PostingDetailView.as_view(), caching.posting_page
+        ),
         name="posting_detail",
     ),
+    path(
+        "insights/",
+        cache_public_page(views.posting_insights, caching.listing_page),
+        name="posting_insights",
+    ),
+    path("situation/", views.situation_view, name="situation"),
     path("export.<str:export_format>", views.posting_export, name="posting_export"),
     path(
         "feeds/postings.atom",

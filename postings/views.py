@@ -1,20 +1,25 @@
 import json
 import threading
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import board, exports, facets, search
+from . import board, eligibility, exports, facets, insights, search, situation
 from .filters import SORT, PostingFilter, active_filters, filter_errors
 from .models import (
     Department,
@@ -224,6 +229,21 @@ class PageOutOfRange(Exception):
         super().__init__(self.message)
 
 
+def posting_insights(request):
+    """招聘概览: the listing's postings for the same query parameters, in
+    charts and tables whose every slice links to the listing of it."""
+    filterset = getattr(request, "listing_filterset", None) or PostingFilter(
+        request.GET, queryset=Posting.objects.open_now()
+    )
+    context = {"filterset": filterset}
+    if not filterset.is_valid():
+        context["errors"] = filter_errors(filterset)
+        return render(request, "postings/posting_insights.html", context, status=400)
+    context["insights"] = insights.chart_data(filterset, board.for_request(request))
+    context["chips"] = active_filters(filterset)
+    return render(request, "postings/posting_insights.html", context)
+
+
 def posting_export(request, export_format):
     """The listing's exact filtered and sorted set, every page, as a file."""
     if export_format not in exports.FORMATS:
@@ -282,8 +302,31 @@ class PostingDetailView(DetailView):
             provinces=list(provinces),
             related_postings=related,
             json_ld=job_posting_json_ld(posting, self.request),
+            **self.eligibility_context(),
             **kwargs,
         )
+
+    def eligibility_context(self):
+        """The candidate's situation and the posting checked against it; an
+        empty form when they have not said."""
+        candidate = situation.current(self.request)
+        # 我的情况, prefilled with what the URL states and coming back here.
+        query = {} if candidate.remembered else candidate.as_query()
+        query["next"] = self.request.path
+        return {
+            "situation": candidate,
+            "situation_url": f"{reverse('postings:situation')}?{urlencode(query)}",
+            "situation_form": situation.SituationForm(initial=candidate.as_query()),
+            "eligibility": eligibility.check(self.object, candidate)
+            if candidate
+            else None,
+        }
+
+    def render_to_response(self, context, **kwargs):
+        # The checks follow the situation cookie as well as the URL.
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
 
 # schema.org's EducationalOccupationalCredential categories, as search
@@ -439,6 +482,55 @@ class DepartmentDescriptionDetailView(DetailView):
     model = DepartmentDescription
     template_name = "postings/department_description_detail.html"
     context_object_name = "description"
+
+
+def _next_url(request, source):
+    """Where to go back to: the ``next`` the form carried, if it is ours."""
+    target = source.get("next", "")
+    if target.startswith(reverse("postings:situation")):
+        target = ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("postings:posting_list")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def situation_view(request):
+    """我的情况: shows the remembered situation, and remembers (POST 保存) or
+    forgets (POST 清除) it, then goes back where the candidate came from.
+
+    The page going back to keeps its own situation parameters only if they
+    agree with the new situation (see situation.replace_in_url), since the
+    query string would otherwise win over what was just saved.
+    """
+    if request.method == "POST":
+        back = _next_url(request, request.POST)
+        if "clear" in request.POST:
+            response = redirect(situation.replace_in_url(back, situation.Situation()))
+            situation.forget(response)
+            return response
+        form = situation.SituationForm(request.POST)
+        if form.is_valid():
+            chosen = form.situation()
+            response = redirect(situation.replace_in_url(back, chosen))
+            situation.remember(response, chosen)
+            return response
+        status = 400
+    else:
+        back = _next_url(request, request.GET)
+        form = situation.SituationForm(initial=situation.current(request).as_query())
+        status = 200
+    context = {
+        "form": form,
+        "next": back,
+        "remembered": situation.from_cookie(
+            request.COOKIES.get(situation.COOKIE_NAME, "")
+        ),
+    }
+    return render(request, "postings/situation.html", context, status=status)
 
 
 def robots_txt(request):

@@ -253,3 +253,186 @@ def test_admin_works_under_the_strict_csp(new_page, site, admin_user):
         page.get_by_role("heading", name="职责、要求、地点与证书的变更")
     ).to_be_visible()
     assert violations == []
+
+
+# --- 招聘概览 and 我的情况 ---------------------------------------------------------
+
+LAPTOP = {"width": 1366, "height": 768}
+CHART_NAMES = [
+    "province",
+    "employer",
+    "institution",
+    "education",
+    "experience",
+    "grade",
+    "category",
+    "week",
+]
+
+
+def wait_for_charts(page):
+    for name in CHART_NAMES:
+        expect(page.locator(f"#chart-{name}")).to_have_attribute("data-drawn", "true")
+
+
+def painted_pixels(page, name):
+    """How many pixels of the chart's canvas are not background."""
+    return page.evaluate(
+        """(name) => {
+            const canvas = document.querySelector(`#chart-${name} canvas`);
+            const pixels = canvas.getContext("2d")
+                .getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            for (let i = 0; i < pixels.length; i += 4) {
+                const white = pixels[i] > 245 && pixels[i + 1] > 245 && pixels[i + 2] > 245;
+                if (pixels[i + 3] > 0 && !white) painted++;
+            }
+            return painted;
+        }""",
+        name,
+    )
+
+
+def province_colours(page):
+    """The colour the map shows at each province's centre (its capital),
+    by province name, read from the canvas."""
+    return page.evaluate(
+        """() => {
+            const element = document.getElementById("chart-province");
+            const chart = echarts.getInstanceByDom(element);
+            const canvas = element.querySelector("canvas");
+            const context = canvas.getContext("2d");
+            const scale = canvas.width / element.clientWidth;
+            const colours = {};
+            for (const feature of echarts.getMap("china").geoJSON.features) {
+                const [x, y] = chart.convertToPixel(
+                    { seriesIndex: 0 }, feature.properties.cp);
+                const [r, g, b] = context.getImageData(
+                    Math.round(x * scale), Math.round(y * scale), 1, 1).data;
+                colours[feature.properties.name] = `rgb(${r},${g},${b})`;
+            }
+            return colours;
+        }"""
+    )
+
+
+EMPTY_REGION = "rgb(241,243,246)"
+
+
+def test_insights_draws_every_chart_and_the_map_has_the_data_provinces(new_page, site):
+    page = new_page(viewport=LAPTOP)
+    violations = csp_violations(page)
+    page.goto(f"{site}/insights/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("招聘概览")
+    wait_for_charts(page)
+    for name in CHART_NAMES:
+        assert painted_pixels(page, name) > 500, name
+
+    data = json.loads(page.locator("#insights-data").inner_text())
+    (province,) = [c for c in data["charts"] if c["name"] == "province"]
+    with_data = {row["value"] for row in province["rows"] if row["value"]}
+    assert {"北京", "新疆", "四川", "河北"} <= with_data
+    colours = province_colours(page)
+    assert set(colours) >= with_data
+    for name in with_data:
+        assert colours[name] not in (EMPTY_REGION, "rgb(255,255,255)"), name
+    for name in set(colours) - with_data - {"香港", "澳门"}:
+        assert colours[name] == EMPTY_REGION, name
+    shoot(page, "insights-desktop")
+
+    # By postings instead of headcount: the map is redrawn.
+    page.get_by_role("button", name="按岗位数").click()
+    expect(page.get_by_role("button", name="按岗位数")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator("#chart-province")).to_have_attribute("data-drawn", "true")
+    assert set(colours) - with_data <= {
+        n for n, c in province_colours(page).items() if c == EMPTY_REGION
+    } | {"香港", "澳门"}
+
+    # A click on a bar opens the listing of that slice.
+    (employer,) = [c for c in data["charts"] if c["name"] == "employer"]
+    first = employer["rows"][0]
+    page.locator("#chart-employer").scroll_into_view_if_needed()
+    box = page.locator("#chart-employer").bounding_box()
+    chart_point = page.evaluate(
+        """(value) => echarts.getInstanceByDom(document.getElementById("chart-employer"))
+            .convertToPixel({ seriesIndex: 0 }, [value / 2, 0])""",
+        first["postings"],
+    )
+    page.mouse.click(box["x"] + chart_point[0], box["y"] + chart_point[1])
+    page.wait_for_url(re.compile(r"employer="))
+    assert total(page) == first["postings"]
+    assert violations == []
+
+
+def test_insights_on_a_phone_and_back_to_the_listing(new_page, site):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    violations = csp_violations(page)
+    page.goto(f"{site}/insights/?province=新疆")
+    wait_for_charts(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert province_colours(page)["新疆"] != EMPTY_REGION
+    expect(page.get_by_role("link", name="移除条件 省份：新疆")).to_be_visible()
+    shoot(page, "insights-phone")
+    page.get_by_role("link", name="查看这些岗位 →").click()
+    page.wait_for_url(re.compile(r"/\?province="))
+    assert total(page) == 2
+    assert violations == []
+
+
+def test_insights_tables_work_without_javascript(browser, site):
+    context = browser.new_context(viewport=LAPTOP, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{site}/insights/")
+        expect(page.locator("#chart-province")).to_be_hidden()
+        table = page.get_by_role("table", name="用人单位（数据表）")
+        table.get_by_role("link", name="重庆银行").click()
+        page.wait_for_url(re.compile(r"employer="))
+        assert total(page) == 10
+    finally:
+        context.close()
+
+
+def test_candidate_remembers_their_situation_and_sees_the_checks(new_page, site):
+    from postings.models import Posting
+
+    posting = Posting.objects.get(employer__name="重庆银行", title="商务拓展岗")
+    page = new_page(viewport=LAPTOP)
+    violations = csp_violations(page)
+    page.goto(f"{site}{posting.get_absolute_url()}")
+    section = page.get_by_role("region", name="我能报考吗")
+    section.get_by_label("最高学历").select_option("本科")
+    section.get_by_label("工作年限（年）").fill("3")
+    section.get_by_label("年龄（岁）").fill("36")
+    section.get_by_role("button", name="核对条件").click()
+    expect(section.locator(".verdict")).to_contain_text("不符合")
+    expect(section.get_by_text("年龄 36 > 35岁以下")).to_be_visible()
+
+    # Remember it: every posting page now checks it, with no query string.
+    section.get_by_role("link", name="在本浏览器记住我的情况").click()
+    expect(page.get_by_label("年龄（岁）")).to_have_value("36")
+    page.get_by_role("button", name="保存并返回").click()
+    page.wait_for_url(f"{site}{posting.get_absolute_url()}")
+    section = page.get_by_role("region", name="我能报考吗")
+    expect(section.locator(".verdict")).to_contain_text("不符合")
+    checks = section.locator(".check").all_inner_texts()
+    assert any("学历 本科 ≥ 本科及以上" in c and "符合" in c for c in checks)
+    assert any("35岁以下；" in c for c in checks)
+    shoot(page, "detail-situation-desktop")
+
+    phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{site}{posting.get_absolute_url()}")
+    expect(phone.locator(".verdict")).to_contain_text("不符合")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.get_by_role("region", name="我能报考吗").scroll_into_view_if_needed()
+    shoot(phone, "detail-situation-phone")
+
+    # Clear it from the 我的情况 page: the form is back.
+    page.get_by_role("link", name="修改或清除我的情况").click()
+    page.get_by_role("button", name="清除我的情况").click()
+    page.wait_for_url(f"{site}{posting.get_absolute_url()}")
+    expect(page.get_by_role("button", name="核对条件")).to_be_visible()
+    assert violations == []
