@@ -157,7 +157,7 @@ def test_subscribing_mails_a_confirmation_and_nothing_more_until_confirmed(
     response = subscribe(client, "province=北京&category=信息科技类")
     assert response.status_code == 302
     sent_page = client.get(response.url).content.decode()
-    assert "确认邮件已发送到 zhang@example.com" in sent_page
+    assert "邮件已发送到 zhang@example.com" in sent_page
 
     subscription = AlertSubscription.objects.get()
     assert subscription.is_pending

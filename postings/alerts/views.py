@@ -23,7 +23,7 @@ from . import mail, searches
 from .forms import ManageForm, ManageLinkForm, SubscribeForm
 
 MAIL_UNAVAILABLE = "邮件暂时无法发送，请稍后再试；你填写的内容已保留。"
-SENT = "确认邮件已发送到 {email}。"
+SENT = "邮件已发送到 {email}。"
 CONFIRMED = "订阅已确认。"
 CONFIRMED_AT_ONCE = "订阅已确认：有新的“{description}”岗位时，我们会发邮件给你。"
 FREQUENCY_CHANGED = "“{description}”的发送频率已改为{frequency}。"
