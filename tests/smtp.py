@@ -24,6 +24,14 @@ class Inbox:
         self.refuse_from = None  # refuse the n-th message on (1-based)
         self.refusal = "451 4.3.0 Mail server busy, try again later"
         self.drop_from = None  # drop the connection at the n-th message
+        self.refuse_sender = False  # refuse every sender (MAIL FROM)
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if self.refuse_sender:
+            return "553 5.7.1 Sender address not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         number = len(self.messages) + 1
@@ -39,6 +47,7 @@ class Inbox:
 
     def recover(self):
         self.refuse_from = self.drop_from = None
+        self.refuse_sender = False
 
     def to(self, address):
         return [m for m in self.messages if m["To"] == address]

@@ -486,14 +486,15 @@ def test_a_server_refusing_mid_run_loses_and_repeats_nothing(inbox, three_due):
     assert len(inbox.messages) == 3
 
 
-def test_a_connection_dropped_mid_message_stops_the_run_and_is_resent(inbox, three_due):
+def test_a_connection_dropped_mid_message_loses_and_repeats_nothing(inbox, three_due):
     inbox.drop_from = 2
-    with pytest.raises(CommandError, match="mail server failed"):
+    with pytest.raises(CommandError, match="2 digests could not be sent"):
         send_alerts()
     assert [m["To"] for m in inbox.messages] == ["u1@example.com"]
     attempts = dict(AlertMail.objects.values_list("recipient", "attempts"))
-    # The run stopped at the broken mail; the next one was not even tried.
-    assert attempts == {"u1@example.com": 0, "u2@example.com": 1, "u3@example.com": 0}
+    # Each broken mail counts (one that always breaks is dropped in the end
+    # instead of blocking the rest), and the next one reconnects.
+    assert attempts == {"u1@example.com": 0, "u2@example.com": 1, "u3@example.com": 1}
 
     inbox.recover()
     send_alerts()
@@ -511,6 +512,20 @@ def test_a_mail_server_that_is_down_loses_nothing(settings, three_due):
         settings.EMAIL_PORT = port
         send_alerts()
         assert_each_got_exactly_one(inbox, three_due)
+
+
+def test_a_server_refusing_our_sender_stops_the_run_and_blames_no_mail(
+    inbox, three_due
+):
+    inbox.refuse_sender = True
+    with pytest.raises(CommandError, match="mail server failed"):
+        send_alerts()
+    assert inbox.messages == []
+    assert list(AlertMail.objects.values_list("attempts", flat=True)) == [0, 0, 0]
+    assert AlertMail.objects.unsent().count() == 3
+    inbox.recover()
+    send_alerts()
+    assert_each_got_exactly_one(inbox, three_due)
 
 
 def test_a_run_that_died_after_recording_sends_what_it_recorded(inbox, three_due):

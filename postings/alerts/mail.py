@@ -310,10 +310,23 @@ def _is_permanent(error):
     return getattr(error, "smtp_code", 0) >= 500
 
 
-def _is_connection_failure(error):
-    return isinstance(
-        error, OSError | smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError
-    ) and not isinstance(error, smtplib.SMTPResponseException)
+# The server takes no mail from us now (down, refusing the sender, a wrong
+# password): no fault of the mail in hand, and no use trying the others.
+_SERVER_FAILURES = (
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+    smtplib.SMTPSenderRefused,
+)
+
+
+def _is_server_failure(error):
+    # smtplib's errors are OSErrors; the others (refused, timed out, TLS) are
+    # the network's.
+    return isinstance(error, _SERVER_FAILURES) or not isinstance(
+        error, smtplib.SMTPException
+    )
 
 
 def send_digest(mail_pk, connection):
@@ -345,6 +358,12 @@ def send_digest(mail_pk, connection):
             return "sent"
     except (smtplib.SMTPException, OSError) as error:
         _close_quietly(connection)
+        logger.warning("Alert mail %s failed: %s", mail_pk, error)
+        if _is_server_failure(error):
+            AlertMail.objects.filter(pk=mail_pk).update(last_error=str(error)[:1000])
+            raise SendStopped(str(error)) from error
+        # This mail failed (refused, or the connection dropped while it was
+        # sent): count it, so a mail that always fails cannot block the rest.
         give_up = _is_permanent(error)
         AlertMail.objects.filter(pk=mail_pk).update(
             attempts=F("attempts") + 1, last_error=str(error)[:1000]
@@ -354,9 +373,6 @@ def send_digest(mail_pk, connection):
             give_up = attempts >= settings.ALERTS_MAX_SEND_ATTEMPTS
         if give_up:
             AlertMail.objects.filter(pk=mail_pk).update(abandoned_at=timezone.now())
-        logger.warning("Alert mail %s failed: %s", mail_pk, error)
-        if _is_connection_failure(error):
-            raise SendStopped(str(error)) from error
         return "abandoned" if give_up else "failed"
 
 
