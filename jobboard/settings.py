@@ -247,3 +247,48 @@ LOGGING = {
 
 # Absolute links in exports and feeds made outside a request (the CLI).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Mail -------------------------------------------------------------------------
+# Job alerts send mail. With DEBUG on (`make run`) mails are printed on the
+# console unless a backend is named; production sends through SMTP.
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+_EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "console" if DEBUG else "smtp"
+)
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_EMAIL_BACKEND, _EMAIL_BACKEND)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL")  # implicit TLS, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Set DJANGO_EMAIL_USE_TLS (STARTTLS) or DJANGO_EMAIL_USE_SSL, not both."
+    )
+# A hung mail server must not hold a web request or a cron run for ever.
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "20"))
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", BASE_DIR / "sent-mail")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_DEFAULT_FROM_EMAIL", "银行招聘岗位 <noreply@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Job alerts (postings.alerts): link lifetimes and limits against abuse.
+ALERTS_CONFIRM_MAX_AGE = 7 * 24 * 3600  # a confirmation link works for a week
+ALERTS_MANAGE_MAX_AGE = 30 * 24 * 3600  # a management link for a month
+ALERTS_MAX_SUBSCRIPTIONS_PER_EMAIL = int(
+    os.environ.get("DJANGO_ALERTS_MAX_PER_EMAIL", "10")
+)
+ALERTS_MAX_SUBSCRIPTIONS_PER_IP_PER_DAY = int(
+    os.environ.get("DJANGO_ALERTS_MAX_PER_IP", "20")
+)
+ALERTS_MAX_MAILS_PER_EMAIL_PER_DAY = 5  # confirmations and management links
+ALERTS_MAX_MAILS_PER_IP_PER_DAY = 30
+ALERTS_POSTINGS_PER_MAIL = 20  # a digest lists the newest; a link shows the rest
+ALERTS_MAX_SEND_ATTEMPTS = 10  # a digest the server keeps refusing is dropped

@@ -20,6 +20,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, exports, history, search
 from .models import (
+    AlertDelivery,
+    AlertMail,
+    AlertSubscription,
     Certificate,
     Department,
     DepartmentDescription,
@@ -583,3 +586,116 @@ class InstitutionAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Subscribers' addresses are personal data: superusers only, never HR."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        # A subscription exists only once its address confirmed it.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(AlertSubscription)
+class AlertSubscriptionAdmin(SuperuserOnlyAdmin):
+    list_display = (
+        "email",
+        "description",
+        "frequency",
+        "status",
+        "created_at",
+        "last_mailed_at",
+    )
+    list_filter = ("frequency", "confirmed_at", "unsubscribed_at")
+    search_fields = ("email", "description")
+    date_hierarchy = "created_at"
+    fields = (
+        "email",
+        "description",
+        "search_link",
+        "query",
+        "frequency",
+        "created_at",
+        "created_ip",
+        "confirmed_at",
+        "unsubscribed_at",
+        "checked_on",
+        "last_mailed_at",
+    )
+    readonly_fields = fields
+    actions = ["unsubscribe_selected"]
+
+    @admin.display(description="状态")
+    def status(self, obj):
+        if obj.is_unsubscribed:
+            return "已退订"
+        return "待确认" if obj.is_pending else "已生效"
+
+    @admin.display(description="岗位列表")
+    def search_link(self, obj):
+        return format_html('<a href="{0}">{0}</a>', obj.get_search_url())
+
+    @admin.action(description="退订所选订阅", permissions=["delete"])
+    def unsubscribe_selected(self, request, queryset):
+        subscriptions = list(queryset.live())
+        for subscription in subscriptions:
+            subscription.unsubscribe()
+        self.message_user(
+            request, f"已退订 {len(subscriptions)} 个订阅。", messages.SUCCESS
+        )
+
+
+class AlertDeliveryInline(admin.TabularInline):
+    model = AlertDelivery
+    fields = ("posting",)
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "提醒的岗位"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertMail)
+class AlertMailAdmin(SuperuserOnlyAdmin):
+    """The outbox: every alert mail, sent or waiting, with its last error."""
+
+    list_display = (
+        "kind",
+        "recipient",
+        "posting_count",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "abandoned_at",
+    )
+    list_filter = ("kind", "sent_at", "abandoned_at")
+    search_fields = ("recipient",)
+    list_select_related = ("subscription",)
+    fields = (
+        "kind",
+        "recipient",
+        "subscription",
+        "client_ip",
+        "posting_count",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+        "abandoned_at",
+    )
+    readonly_fields = fields
+    inlines = [AlertDeliveryInline]

@@ -941,3 +941,251 @@ class RoleDescriptionItem(models.Model):
 
     def __str__(self):
         return self.text
+
+
+# --- Job alerts (岗位订阅) ------------------------------------------------------
+# A candidate subscribes a listing's filter with an email address, confirms it
+# by a signed link, and then receives the new matching postings daily or
+# weekly (postings.alerts; `manage.py send_alerts`).
+
+
+class AlertSubscriptionQuerySet(models.QuerySet):
+    def live(self):
+        """Pending or confirmed: not unsubscribed."""
+        return self.filter(unsubscribed_at__isnull=True)
+
+    def pending(self):
+        return self.live().filter(confirmed_at__isnull=True)
+
+    def confirmed(self):
+        return self.live().filter(confirmed_at__isnull=False)
+
+    def for_email(self, email):
+        return self.filter(email=email)
+
+    def due_on(self, date):
+        """Confirmed subscriptions whose daily or weekly digest is due on
+        ``date``: never checked, or last checked a day (a week) before."""
+        Frequency = AlertSubscription.Frequency
+        return self.confirmed().filter(
+            Q(checked_on__isnull=True)
+            | Q(frequency=Frequency.DAILY, checked_on__lt=date)
+            | Q(
+                frequency=Frequency.WEEKLY,
+                checked_on__lte=date - datetime.timedelta(days=7),
+            )
+        )
+
+
+class AlertSubscription(models.Model):
+    """One saved search of one email address (岗位订阅).
+
+    ``query`` is the listing's filter in normal form (see
+    postings.alerts.normalise_query): the same search always has the same
+    query, so an address holds it once.
+    """
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "每天"
+        WEEKLY = "weekly", "每周"
+
+    email = models.EmailField("邮箱")
+    query = models.CharField(
+        "筛选条件",
+        max_length=2000,
+        blank=True,
+        help_text="规范化的查询参数，例如 category=信息科技类&province=北京；"
+        "空表示全部岗位。",
+    )
+    description = models.CharField("订阅内容", max_length=300)
+    frequency = models.CharField(
+        "频率", max_length=10, choices=Frequency.choices, default=Frequency.DAILY
+    )
+    created_at = models.DateTimeField("订阅时间", auto_now_add=True)
+    created_ip = models.GenericIPAddressField("订阅时的网络地址", null=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    unsubscribed_at = models.DateTimeField("退订时间", null=True, blank=True)
+    checked_on = models.DateField(
+        "最近检查日期",
+        null=True,
+        blank=True,
+        help_text="send_alerts 最近一次为此订阅查找新岗位的日期。",
+    )
+    last_mailed_at = models.DateTimeField("最近发送时间", null=True, blank=True)
+
+    objects = AlertSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email", "-created_at", "-id"]
+        verbose_name = "岗位订阅"
+        verbose_name_plural = "岗位订阅"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "query"],
+                condition=Q(unsubscribed_at__isnull=True),
+                name="alert_subscription_unique_live_search",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=["daily", "weekly"]),
+                name="alert_subscription_frequency_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_ip", "created_at"], name="alert_ip_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.email}：{self.description}"
+
+    def get_search_url(self):
+        """The listing this subscription watches."""
+        url = reverse("postings:posting_list")
+        return f"{url}?{self.query}" if self.query else url
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+    @property
+    def is_pending(self):
+        return self.confirmed_at is None and self.unsubscribed_at is None
+
+    @property
+    def is_unsubscribed(self):
+        return self.unsubscribed_at is not None
+
+    @property
+    def first_day(self):
+        """Postings published from this day on are new to the subscriber;
+        the listing showed them the earlier ones when they subscribed."""
+        return timezone.localdate(self.confirmed_at)
+
+    def confirm(self):
+        if self.unsubscribed_at is not None:
+            raise ValidationError(
+                "该订阅已退订，请重新订阅。", code="confirm_unsubscribed"
+            )
+        if self.confirmed_at is None:
+            self.confirmed_at = timezone.now()
+            self.save(update_fields=["confirmed_at"])
+
+    def unsubscribe(self):
+        if self.unsubscribed_at is None:
+            self.unsubscribed_at = timezone.now()
+            self.save(update_fields=["unsubscribed_at"])
+
+    def change_frequency(self, frequency):
+        if frequency not in self.Frequency.values:
+            raise ValidationError("未知的发送频率。", code="unknown_frequency")
+        self.frequency = frequency
+        self.save(update_fields=["frequency"])
+
+
+class AlertMailQuerySet(models.QuerySet):
+    def unsent(self):
+        """Recorded, neither sent nor given up on: what send_alerts sends."""
+        return self.filter(sent_at__isnull=True, abandoned_at__isnull=True)
+
+    def requested_since(self, moment):
+        """Mails a visitor asked for (confirmations, management links)."""
+        return self.filter(created_at__gte=moment).exclude(kind=AlertMail.Kind.DIGEST)
+
+
+class AlertMail(models.Model):
+    """Every mail the alerts send, recorded before it is sent (an outbox).
+
+    A digest is recorded, with the postings it announces (AlertDelivery),
+    in one transaction; it is sent afterwards and marked sent. So a crash
+    or a failing mail server leaves it unsent, and the next run sends it;
+    its postings are never announced again by another digest.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "确认订阅"
+        DIGEST = "digest", "新岗位提醒"
+        MANAGE_LINK = "manage_link", "管理链接"
+
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    recipient = models.EmailField("收件人")
+    subscription = models.ForeignKey(
+        AlertSubscription,
+        verbose_name="订阅",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mails",
+    )
+    client_ip = models.GenericIPAddressField("请求者网络地址", null=True, blank=True)
+    posting_count = models.PositiveIntegerField("新岗位数", default=0)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("发送失败次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    abandoned_at = models.DateTimeField(
+        "放弃时间",
+        null=True,
+        blank=True,
+        help_text="多次发送失败或订阅已退订，不再重试。",
+    )
+
+    objects = AlertMailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "订阅邮件"
+        verbose_name_plural = "订阅邮件"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="digest") | Q(subscription__isnull=False),
+                name="alert_mail_digest_has_subscription",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "created_at"], name="alert_mail_to_idx"),
+            models.Index(
+                fields=["id"],
+                condition=Q(sent_at__isnull=True, abandoned_at__isnull=True),
+                name="alert_mail_unsent_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class AlertDelivery(models.Model):
+    """A posting announced to a subscription, by one digest: at most once."""
+
+    mail = models.ForeignKey(
+        AlertMail,
+        verbose_name="邮件",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    subscription = models.ForeignKey(
+        AlertSubscription,
+        verbose_name="订阅",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    posting = models.ForeignKey(
+        Posting,
+        verbose_name="岗位",
+        on_delete=models.CASCADE,
+        related_name="alert_deliveries",
+    )
+
+    class Meta:
+        ordering = ["mail_id", "id"]
+        verbose_name = "已提醒岗位"
+        verbose_name_plural = "已提醒岗位"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "posting"],
+                name="alert_delivery_once_per_subscription",
+            ),
+        ]
+
+    def __str__(self):
+        # Shown to HR in a posting's deletion summary: no subscriber address.
+        return f"订阅提醒 #{self.mail_id} 中的岗位"

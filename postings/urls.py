@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import caching, views
+from .alerts import views as alert_views
 from .caching import cache_public_page
 from .feeds import LatestPostingsFeed
 from .situation import cache_unless_remembered
@@ -63,4 +64,14 @@ urlpatterns = [
         ),
         name="department_description_detail",
     ),
+    path("alerts/", alert_views.manage_link, name="alert_manage_link"),
+    path("alerts/subscribe/", alert_views.subscribe, name="alert_subscribe"),
+    path("alerts/subscribe/sent/", alert_views.sent, name="alert_sent"),
+    path("alerts/confirm/<str:token>/", alert_views.confirm, name="alert_confirm"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        alert_views.unsubscribe,
+        name="alert_unsubscribe",
+    ),
+    path("alerts/manage/<str:token>/", alert_views.manage, name="alert_manage"),
 ]

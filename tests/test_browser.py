@@ -436,3 +436,57 @@ def test_candidate_remembers_their_situation_and_sees_the_checks(new_page, site)
     page.wait_for_url(f"{site}{posting.get_absolute_url()}")
     expect(page.get_by_role("button", name="核对条件")).to_be_visible()
     assert violations == []
+
+
+def test_candidate_subscribes_to_a_search_confirms_by_mail_and_manages_it(
+    new_page, site, settings
+):
+    from postings.models import AlertSubscription
+
+    from .smtp import link_to, smtp_server, use_smtp
+
+    with smtp_server() as (inbox, port):
+        use_smtp(settings, port, site_url=site)
+        page = new_page()
+        violations = csp_violations(page)
+        page.goto(site)
+        page.get_by_role("group", name="省份").get_by_role(
+            "checkbox", name=re.compile("新疆")
+        ).check()
+        page.wait_for_url(re.compile("province="))
+        page.get_by_role("link", name="订阅此搜索").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("订阅此搜索")
+        expect(page.locator(".search-description strong")).to_have_text("新疆")
+
+        # A typo first: the page says so and keeps the choice of frequency.
+        page.get_by_label("邮箱").fill("zhang@example")
+        page.get_by_label("每周").check()
+        page.get_by_role("button", name="订阅").click()
+        expect(page.locator(".field-errors")).to_contain_text("请填写有效的邮箱地址")
+        expect(page.get_by_label("每周")).to_be_checked()
+        page.get_by_label("邮箱").fill("zhang@example.com")
+        shoot(page, "alert-subscribe-desktop")
+        page.get_by_role("button", name="订阅").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("请查收邮件")
+        expect(page.get_by_role("status")).to_contain_text("zhang@example.com")
+
+        [message] = inbox.messages
+        page.goto(link_to(message, "/alerts/confirm/"))
+        expect(page.get_by_text("订阅内容：新疆（每周）")).to_be_visible()
+        assert AlertSubscription.objects.get().is_pending
+        page.get_by_role("button", name="确认订阅").click()
+
+        expect(page.get_by_role("heading", level=1)).to_have_text("管理订阅")
+        expect(page.get_by_role("status")).to_contain_text("订阅已确认")
+        expect(page.get_by_role("link", name="新疆", exact=True)).to_be_visible()
+        page.get_by_label("发送频率").select_option("daily")
+        page.get_by_role("button", name="保存频率").click()
+        expect(page.get_by_role("status")).to_contain_text("发送频率已改为每天")
+        shoot(page, "alert-manage-desktop")
+        subscription = AlertSubscription.objects.get()
+        assert subscription.is_confirmed and subscription.frequency == "daily"
+
+        page.get_by_role("button", name="退订 新疆").click()
+        expect(page.get_by_text("这个邮箱目前没有订阅")).to_be_visible()
+        assert AlertSubscription.objects.get().is_unsubscribed
+        assert violations == []
