@@ -26,6 +26,7 @@ posting each), so a million postings take some 200 MB per process.
 """
 
 import datetime
+import itertools
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
@@ -90,6 +91,15 @@ class Vocabulary:
 
     def codes(self, values):
         return [self._codes[v] for v in values if v in self._codes]
+
+    def codes_of_all(self, values):
+        """The code of every value, in order, adding the new ones."""
+        known = self._codes.get
+        codes = [known(v) for v in values]
+        for index, code in enumerate(codes):
+            if code is None:
+                codes[index] = self.code(values[index])
+        return codes
 
     def __len__(self):
         return len(self.values)
@@ -194,7 +204,9 @@ class ValuesColumn:
         codes = self.code_keys(keys)
         rows = np.asarray(rows, dtype=np.int64)
         keep = codes > 0
-        unique = np.unique(rows[keep] * (2**31) + codes[keep])
+        unique = np.sort(rows[keep] * (2**31) + codes[keep])
+        if len(unique):
+            unique = unique[np.concatenate([[True], unique[1:] != unique[:-1]])]
         self.pair_rows = (unique >> 31).astype(np.int32)
         self.pair_codes = (unique & (2**31 - 1)).astype(np.int32)
         self.pair_keys = None
@@ -625,40 +637,33 @@ class Board:
         if len(rows) == 0:
             return
         arrays = self.rows
-        ids = values["pk"]
-        if max(ids) > ID_LIMIT:
+        ids = np.asarray(values["pk"], dtype=np.int64)
+        if ids.max() > ID_LIMIT:
             raise OverflowError("posting ids beyond 2**31 are not supported")
         arrays.get("id")[rows] = ids
         arrays.get("status")[rows] = [
             STATUS_CODES.get(s, GONE) for s in values["status"]
         ]
-        arrays.get("published")[rows] = [_day(d) for d in values["published_on"]]
-        arrays.get("until")[rows] = [
-            FAR if d is None else _day(d) for d in values["closes_on"]
+        arrays.get("published")[rows] = _days(values["published_on"], -1)
+        arrays.get("until")[rows] = _days(values["closes_on"], FAR)
+        arrays.get("headcount")[rows] = _numbers(values["headcount"])
+        first_new = len(self.titles)
+        arrays.get("title")[rows] = self.titles.codes_of_all(values["title"])
+        self._normalised_titles += [
+            search.normalize(title) for title in self.titles.values[first_new:]
         ]
-        arrays.get("headcount")[rows] = [
-            -1 if h is None else h for h in values["headcount"]
-        ]
-        title_codes = []
-        for title in values["title"]:
-            code = self.titles.code(title)
-            if code == len(self._normalised_titles):
-                self._normalised_titles.append(search.normalize(title))
-            title_codes.append(code)
-        arrays.get("title")[rows] = title_codes
         for name in ("employer_id", "institution_id", "department_id"):
-            arrays.get(name)[rows] = [-1 if v is None else v for v in values[name]]
+            arrays.get(name)[rows] = _numbers(values[name])
         for path, column in self.columns.items():
             if column.many:
                 continue
             if column.source[0] == "field":
-                codes = [column.vocabulary.code(v) for v in values[column.source[1]]]
+                codes = column.vocabulary.codes_of_all(values[column.source[1]])
             else:
-                keys = [-1 if v is None else v for v in values[column.source[1]]]
-                codes = column.code_keys(keys)
+                codes = column.code_keys(_numbers(values[column.source[1]]))
             arrays.get(path)[rows] = codes
         for name in self.numbers:
-            arrays.get(name)[rows] = [-1 if v is None else v for v in values[name]]
+            arrays.get(name)[rows] = _numbers(values[name])
 
     def _index_ids(self):
         ids = self.rows.get("id")[: self.size]
@@ -1246,6 +1251,21 @@ def _keys_by_row(keys, existing, row_of):
     )
 
 
+def _days(dates, missing):
+    """Days since 1970 of a list of dates, ``missing`` for None."""
+    return np.fromiter(
+        (missing if d is None else d.toordinal() - EPOCH for d in dates),
+        dtype=np.int64,
+        count=len(dates),
+    )
+
+
+def _numbers(values):
+    """A list of integers or None as integers, -1 for None."""
+    numbers = np.array(values, dtype=np.float64)
+    return np.where(np.isnan(numbers), -1, numbers).astype(np.int64)
+
+
 def _id_or_none(value):
     value = int(value)
     return None if value < 0 else value
@@ -1272,8 +1292,10 @@ def _pairs(queryset):
     rows = _fetch(queryset)
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    both = np.array(rows, dtype=np.int64)
-    return both[:, 0], both[:, 1]
+    flat = np.fromiter(
+        itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows)
+    )
+    return flat[0::2], flat[1::2]
 
 
 # The orders the board keeps, by sort name (see filters.SORT and ordered()).
