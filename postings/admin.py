@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, exports, history
+from .admin_imports import PostingImportAdminMixin, copy_as_draft
 from .models import (
     Certificate,
     Department,
@@ -200,7 +201,7 @@ class ProvinceListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Posting)
-class PostingAdmin(InstitutionScopedAdmin):
+class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
     list_display = (
         "title",
         "institution",
@@ -252,6 +253,7 @@ class PostingAdmin(InstitutionScopedAdmin):
         "export_selected_csv",
         "export_selected_xlsx",
         "export_selected_json",
+        "copy_selected",
     )
     fieldsets = (
         (
@@ -358,6 +360,7 @@ class PostingAdmin(InstitutionScopedAdmin):
                 name="postings_posting_export",
             ),
             path("deleted/", wrap(self.deleted_view), name="postings_posting_deleted"),
+            *self.import_urls(),
             path(
                 "<path:object_id>/history/<int:version_id>/restore/",
                 wrap(self.restore_view),
@@ -490,6 +493,15 @@ class PostingAdmin(InstitutionScopedAdmin):
             )
         for message in refused:
             self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="复制为新岗位（草稿）", permissions=["add"])
+    def copy_selected(self, request, queryset):
+        copies = [copy_as_draft(posting) for posting in queryset.order_by("pk")]
+        self.message_user(
+            request,
+            f"已复制 {len(copies)} 个岗位为草稿，标题与原岗位相同，请修改后发布。",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="发布所选岗位", permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -118,6 +118,12 @@ def read(file_name, data, *, header_names):
             "PDF 文件不能直接导入。请把表格另存为 Excel（.xlsx）或 CSV，"
             "或使用从 PDF 提取的中国银行招聘表文本。"
         )
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and _is_binary(data):
+        raise TableError(
+            "无法识别这个文件：它不是 Excel 工作簿（.xlsx）、CSV 文件，"
+            "也不是中国银行格式的招聘表文本。"
+        )
     text, encoding_note = _decode(data)
     notes = [encoding_note] if encoding_note else []
     lines = text.splitlines()
@@ -131,11 +137,6 @@ def read(file_name, data, *, header_names):
         return _read_csv(file_name, text, delimiter, header_names, notes)
     if _looks_like_boc(lines):
         return _read_boc(file_name, text, notes)
-    if _is_binary(data):
-        raise TableError(
-            "无法识别这个文件：它不是 Excel 工作簿（.xlsx）、CSV 文件，"
-            "也不是中国银行格式的招聘表文本。"
-        )
     raise TableError(
         "找不到表头。第一行应是列名，至少包括“编号”“招聘机构”“岗位名称”"
         "（与导出的文件相同）；若是中国银行格式的招聘表文本，应有“序号 招聘机构”表头。"
