@@ -8,8 +8,8 @@ one shown (see postings.importers.changes). Also here: starting a posting
 from a reference role description, and copying a posting as a draft.
 """
 
-import hashlib
 import datetime
+import hashlib
 
 from django.contrib import messages
 from django.core import signing
@@ -96,6 +96,11 @@ class PostingImportAdminMixin:
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"may_import": self.has_import_permission(request)}
+        context.update(extra_context or {})
+        return super().changelist_view(request, extra_context=context)
 
     def import_urls(self):
         wrap = self.admin_site.admin_view

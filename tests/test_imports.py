@@ -112,7 +112,7 @@ def row_of(posting):
 
 def file_error(name, data):
     with pytest.raises(tables.TableError) as excinfo:
-        importer, plans = plan(name, data)
+        plan(name, data)
     return excinfo.value.message
 
 
@@ -135,7 +135,7 @@ NEW_ROW = {
 
 @pytest.mark.parametrize("internal", [True, False], ids=["admin", "public"])
 def test_an_unedited_xlsx_export_is_unchanged_in_every_row(seeded, internal):
-    importer, plans = plan("postings.xlsx", export_xlsx(internal=internal))
+    importer, _ = plan("postings.xlsx", export_xlsx(internal=internal))
     assert importer.counts == {"unchanged": 77}
     assert importer.ignored == []
 
@@ -333,7 +333,7 @@ def test_history_names_the_importing_user(seeded):
 
 
 def errors_of(data, user=None):
-    importer, plans = plan("errors.xlsx", data, user)
+    _, plans = plan("errors.xlsx", data, user)
     return {
         (p.number, e["column"]): e["message"]
         for p in plans
@@ -537,7 +537,7 @@ def test_gbk_csv_is_detected_and_read(seeded):
     importer, _ = plan("windows.csv", text.encode("gbk"))
     assert importer.counts == {"unchanged": 77}
     assert "GBK" in importer.table.notes[0]
-    unknown = b"\x80\xff" * 10 + "编号,岗位名称".encode("utf-8")
+    unknown = b"\x80\xff" * 10 + "编号,岗位名称".encode()
     assert "无法识别文件的文字编码" in file_error("odd.csv", unknown)
 
 

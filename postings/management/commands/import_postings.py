@@ -19,8 +19,9 @@ class Progress:
 
     def __call__(self, done):
         elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed else 0
         self.stream.write(
-            f"\r{self.label} {done:>7,} 行  {done / elapsed if elapsed else 0:,.0f} 行/秒",
+            f"\r{self.label} {done:>7,} 行  {rate:,.0f} 行/秒",
             ending="",
         )
         self.stream.flush()
