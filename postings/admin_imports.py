@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -46,6 +46,67 @@ def preview_token(upload):
     )
 
 
+_PIECE = 256 * 1024
+
+
+def store_upload(user, file_name, content):
+    """A PostingImport holding ``content``.
+
+    On PostgreSQL the bytes go in pieces, as binary parameters: one 10 MB
+    parameter (hex-escaped, as Django binds them) costs several times the
+    file's size in the worker's memory.
+    """
+    postgres = connection.vendor == "postgresql"
+    upload = PostingImport.objects.create(
+        user=user,
+        file_name=file_name[-100:],
+        content=b"" if postgres else content,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    if postgres:
+        table = PostingImport._meta.db_table
+        with _server_cursor() as cursor:
+            for start in range(0, len(content), _PIECE):
+                cursor.execute(
+                    f'UPDATE "{table}" SET content = content || %b WHERE id = %s',
+                    [content[start : start + _PIECE], upload.pk],
+                )
+    return upload
+
+
+def _server_cursor():
+    """A psycopg cursor binding parameters on the server (Django's binds
+    them into the query text), on Django's connection and transaction."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def upload_content(upload):
+    """The stored file's bytes (read in pieces on PostgreSQL, see above)."""
+    if connection.vendor != "postgresql":
+        return bytes(
+            PostingImport.objects.values_list("content", flat=True).get(pk=upload.pk)
+        )
+    table = PostingImport._meta.db_table
+    pieces = []
+    with _server_cursor() as cursor:
+        cursor.execute(
+            f'SELECT length(content) FROM "{table}" WHERE id = %s', [upload.pk]
+        )
+        (size,) = cursor.fetchone()
+        for start in range(0, size, _PIECE):
+            cursor.execute(
+                f'SELECT substring(content FROM %s FOR %s) FROM "{table}" '
+                "WHERE id = %s",
+                [start + 1, _PIECE, upload.pk],
+                binary=True,
+            )
+            pieces.append(cursor.fetchone()[0])
+    return b"".join(pieces)
+
+
 def preview(upload, user):
     """Read and plan the stored upload; store what each row would do."""
     upload.rows.all().delete()
@@ -53,7 +114,7 @@ def preview(upload, user):
     try:
         table = tables.read(
             upload.file_name,
-            bytes(upload.content),
+            upload_content(upload),
             header_names=changes.UPLOAD_HEADERS,
         )
         importer = changes.Importer(table, user=user)
@@ -87,7 +148,17 @@ def preview(upload, user):
         upload.file_error = error.message
         upload.digest = ""
     upload.previewed_at = timezone.now()
-    upload.save()
+    # Not the content: sending megabytes of it again would cost as much.
+    upload.save(
+        update_fields=[
+            "kind",
+            "notes",
+            "counts",
+            "file_error",
+            "digest",
+            "previewed_at",
+        ]
+    )
     return upload
 
 
@@ -186,14 +257,8 @@ class PostingImportAdminMixin:
             applied_at__isnull=True,
             created_at__lt=timezone.now() - PREVIEW_MAX_AGE * 2,
         ).delete()
-        content = upload.read()
         name = (upload.name or "upload").replace("/", "_").replace("\\", "_")
-        return PostingImport.objects.create(
-            user=request.user,
-            file_name=name[-100:],
-            content=content,
-            sha256=hashlib.sha256(content).hexdigest(),
-        )
+        return store_upload(request.user, name, upload.read())
 
     def import_template_view(self, request):
         """An empty table in the upload's columns: the admin export's header."""
@@ -220,9 +285,11 @@ class PostingImportAdminMixin:
             return None, "expired"
         except signing.BadSignature:
             return None, "invalid"
-        upload = PostingImport.objects.filter(
-            pk=payload.get("upload"), user=request.user
-        ).first()
+        upload = (
+            PostingImport.objects.defer("content")
+            .filter(pk=payload.get("upload"), user=request.user)
+            .first()
+        )
         if upload is None or upload.sha256 != payload.get("sha256"):
             return None, "invalid"
         if upload.digest != payload.get("digest"):
@@ -287,7 +354,7 @@ class PostingImportAdminMixin:
         try:
             table = tables.read(
                 upload.file_name,
-                bytes(upload.content),
+                upload_content(upload),
                 header_names=changes.UPLOAD_HEADERS,
             )
             with transaction.atomic():

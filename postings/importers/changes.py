@@ -1056,14 +1056,22 @@ class _Writer:
         if not plans:
             return {}
         stored = Posting.objects.in_bulk([p.posting_id for p in plans])
-        bulk, postings = [], {}
+        groups, postings = {}, {}
         for plan in plans:
             posting = stored[plan.posting_id]
+            before = [getattr(posting, name) for name in _UPDATED_FIELDS]
             self._fields(posting, plan.wanted)
             verb = _verb(plan.current["status"], plan.wanted["status"])
             postings[plan.number] = posting
             if verb is None:
-                bulk.append(posting)
+                # Postings that changed the same fields are updated together,
+                # each statement setting only those fields.
+                changed = tuple(
+                    name
+                    for name, old in zip(_UPDATED_FIELDS, before, strict=True)
+                    if getattr(posting, name) != old
+                )
+                groups.setdefault(changed, []).append(posting)
                 continue
             # A change of workflow goes through the model's verb, which
             # checks the move and saves (with its own history record).
@@ -1075,20 +1083,11 @@ class _Writer:
                 posting.reopen(closes_on=posting.closes_on)
             else:
                 posting.close()
-        if bulk:
-            for posting in bulk:
+        for changed, group in groups.items():
+            for posting in group:
                 posting.updated_at = self.now
-            fields = [
-                "institution",
-                "employer",
-                "department",
-                *[c.field for c in FIELD_COLUMNS],
-                *_FACT_FIELDS,
-                "source_lines",
-                "updated_at",
-            ]
-            Posting.objects.bulk_update(bulk, fields, batch_size=1000)
-            self.history(Posting, bulk, "~")
+            Posting.objects.bulk_update(group, [*changed, "updated_at"], batch_size=500)
+        self.history(Posting, [p for group in groups.values() for p in group], "~")
         return postings
 
     def _items(self, plans, postings):
@@ -1106,7 +1105,7 @@ class _Writer:
         for model, ids in removed.items():
             doomed = list(model.objects.filter(posting_id__in=ids))
             self.history(model, doomed, "-")
-            model.objects.filter(pk__in=[item.pk for item in doomed]).delete()
+            _delete(model, [item.pk for item in doomed])
         for model, objects in added.items():
             model.objects.bulk_create(objects, batch_size=2000)
             self.history(model, objects, "+")
@@ -1158,6 +1157,27 @@ class _Writer:
                 PostingSearch(posting_id=pk, document=document)
                 for pk, document in documents
             )
+
+
+_UPDATED_FIELDS = [
+    "institution_id",
+    "employer_id",
+    "department_id",
+    *[c.field for c in FIELD_COLUMNS],
+    *_FACT_FIELDS,
+    "source_lines",
+]
+
+
+def _delete(model, ids):
+    """Delete rows without the per-row signals a queryset delete would send
+    (their history is recorded in bulk by the caller)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", batch)
 
 
 def _same_items(key, wanted, current):
