@@ -944,7 +944,7 @@ class PostingImportRow(models.Model):
     outcome = models.CharField("结果", max_length=10, choices=Outcome.choices)
     posting_id = models.PositiveIntegerField("岗位编号", null=True, blank=True)
     title = models.CharField("岗位名称", max_length=200, blank=True)
-    # [{"field": "招聘人数", "old": "3", "new": "5", "items": [[op, text], …]}]
+    # [{"field": "招聘人数", "old": "3", "new": "5"}, {…, "item_changes": [[op, text]]}]
     changes = models.JSONField("变更", default=list, blank=True)
     # [{"column": "工作地点", "message": "…"}]
     errors = models.JSONField("错误", default=list, blank=True)

@@ -253,3 +253,71 @@ def test_admin_works_under_the_strict_csp(new_page, site, admin_user):
         page.get_by_role("heading", name="职责、要求、地点与证书的变更")
     ).to_be_visible()
     assert violations == []
+
+
+def test_hr_editor_imports_a_table_and_sees_the_change_in_public(
+    new_page, site, tmp_path
+):
+    import io
+
+    import openpyxl
+    from django.contrib.auth.models import Group, User
+
+    from postings import exports
+    from postings.access import EDITOR, ROLE_GROUPS
+    from postings.models import Institution, InstitutionAccess, Posting
+
+    editor = User.objects.create_user(
+        "wang", password="Import-Pa55word!", is_staff=True
+    )
+    editor.groups.add(Group.objects.get(name=ROLE_GROUPS[EDITOR]))
+    InstitutionAccess.objects.create(
+        user=editor, institution=Institution.objects.get(name="新疆区分行")
+    )
+    postings = Posting.objects.filter(institution__name="新疆区分行").order_by("pk")
+    target = postings.first()
+    buffer = io.BytesIO()
+    exports.write_xlsx(exports.rows(postings, internal=True), buffer, internal=True)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet = book.active
+    column = {cell.value: cell.column for cell in sheet[1]}
+    sheet.cell(2, column["招聘人数"]).value = 17
+    sheet.cell(2, column["岗位职责"]).value += "\n9. 负责导入测试新增的职责。"
+    upload = tmp_path / "新疆分行招聘表.xlsx"
+    book.save(upload)
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+    page = new_page()
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}]
+    )
+    violations = csp_violations(page)
+    page.goto(f"{site}/admin/postings/posting/")
+    page.get_by_role("link", name="导入招聘表").click()
+    expect(page.get_by_text("文件不超过 10 MB，不超过 20,000 行岗位")).to_be_visible()
+    page.get_by_label("招聘表文件").set_input_files(str(upload))
+    page.get_by_role("button", name="上传并预览").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("导入预览")
+    row = page.locator("tr.outcome-changed")
+    expect(row).to_have_count(1)
+    expect(row.locator("del")).to_have_text(str(target.headcount))
+    expect(row.locator("ins")).to_have_text("17")
+    expect(row.locator(".diff-added")).to_contain_text("负责导入测试新增的职责。")
+    shoot(page, "admin-import-preview")
+    target.refresh_from_db()
+    assert target.headcount != 17
+
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已导入")
+    expect(page.locator(".messagelist")).to_contain_text("修改 1 个")
+    shoot(page, "admin-import-done")
+
+    public = new_page()
+    public.goto(f"{site}{target.get_absolute_url()}")
+    expect(public.get_by_text("负责导入测试新增的职责。")).to_be_visible()
+    expect(public.locator("main")).to_contain_text("17")
+    assert violations == []

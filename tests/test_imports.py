@@ -209,8 +209,8 @@ def test_preview_lists_field_and_item_differences_and_writes_nothing(seeded):
     fields = {c["field"]: c for c in changed.changes}
     assert fields["招聘人数"]["old"] == str(posting.headcount)
     assert fields["招聘人数"]["new"] == "7"
-    assert fields["岗位职责"]["items"][-1] == ["+", "新增的职责。"]
-    assert all(op == "=" for op, _ in fields["岗位职责"]["items"][:-1])
+    assert fields["岗位职责"]["item_changes"][-1] == ["+", "新增的职责。"]
+    assert all(op == "=" for op, _ in fields["岗位职责"]["item_changes"][:-1])
     posting.refresh_from_db()
     assert posting.headcount != 7 and Posting.history.count() == before
 

@@ -910,7 +910,7 @@ _LABELS = {
 
 
 def _differences(wanted, current, refs):
-    """[{"field", "old", "new", "items"?}] for every value that differs."""
+    """[{"field", "old", "new", "item_changes"?}] for every value that differs."""
     changes = []
     for key in _DIFF_KEYS:
         new = wanted[key]
@@ -931,7 +931,7 @@ def _differences(wanted, current, refs):
         ):
             change["new"] += "（新建部门）"
         if key in _ITEM_KEYS:
-            change["items"] = _item_changes(old or (), new)
+            change["item_changes"] = _item_changes(old or (), new)
         changes.append(change)
     return changes
 
