@@ -635,3 +635,23 @@ def test_command_as_an_editor_is_scoped(seeded, tmp_path):
             "import_postings", str(path), "--as", "wang", stdout=StringIO(), stderr=err
         )
     assert "不在您管理的机构范围内" in err.getvalue()
+
+
+def test_xml_entity_declarations_in_a_workbook_are_refused(seeded):
+    """A billion-laughs sheet: refused on its DTD, never expanded."""
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c>'
+        b"</row></sheetData></worksheet>"
+    )
+    source = zipfile.ZipFile(io.BytesIO(export_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = laughs
+            target.writestr(item, content)
+    assert "不允许的 XML 实体声明" in file_error("laughs.xlsx", out.getvalue())
