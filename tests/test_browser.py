@@ -258,19 +258,33 @@ def test_admin_works_under_the_strict_csp(new_page, site, admin_user):
 def test_hr_editor_imports_a_table_and_sees_the_change_in_public(
     new_page, site, tmp_path
 ):
+    import importlib
     import io
 
     import openpyxl
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import Group, Permission, User
+    from django.test import Client
 
     from postings import exports
     from postings.access import EDITOR, ROLE_GROUPS
     from postings.models import Institution, InstitutionAccess, Posting
 
-    editor = User.objects.create_user(
-        "wang", password="Import-Pa55word!", is_staff=True
+    # A live-server test flushes the database, and with it the role groups
+    # their migration made: make the editors' group again, as it defines it.
+    roles = importlib.import_module("postings.migrations.0004_role_groups")
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[EDITOR])
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="postings",
+            codename__in=[
+                f"{action}_{model}"
+                for model, actions in roles.EDITOR_PERMISSIONS.items()
+                for action in actions
+            ],
+        )
     )
-    editor.groups.add(Group.objects.get(name=ROLE_GROUPS[EDITOR]))
+    editor = User.objects.create_user("wang", is_staff=True)
+    editor.groups.add(group)
     InstitutionAccess.objects.create(
         user=editor, institution=Institution.objects.get(name="新疆区分行")
     )
@@ -285,8 +299,6 @@ def test_hr_editor_imports_a_table_and_sees_the_change_in_public(
     sheet.cell(2, column["岗位职责"]).value += "\n9. 负责导入测试新增的职责。"
     upload = tmp_path / "新疆分行招聘表.xlsx"
     book.save(upload)
-
-    from django.test import Client
 
     client = Client()
     client.force_login(editor)
