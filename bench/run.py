@@ -440,6 +440,8 @@ def main():
                 results["exports"].append(
                     probe(env, writer, export_format, rows, workdir)
                 )
+
+        results["imports"] = measure_imports(env, workdir)
     finally:
         for server in servers:
             server.stop()
@@ -455,6 +457,43 @@ def main():
     RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=2) + "\n")
     REPORT.write_text(render(runs))
     log(f"Wrote {REPORT.relative_to(ROOT)} and {RESULTS.relative_to(ROOT)}")
+
+
+# --- HR table import: ours vs django-import-export -------------------------------
+IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
+# django-import-export takes about two minutes per 1,000 rows here; its run
+# of every-row-edited files is kept to the smaller file unless asked for.
+IMPORT_EXPORT_EDITED_ROWS = int(os.environ.get("BENCH_IMPORT_EDITED_ROWS", "1000"))
+
+
+def import_probe(env, *args):
+    out = subprocess.run(
+        [str(PYTHON), "bench/import_probe.py", *map(str, args)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout else None
+
+
+def measure_imports(env, workdir):
+    """Preview + apply of our own admin export, unchanged and with every row
+    edited, at IMPORT_ROWS and a tenth of it; each run in a fresh process
+    and rolled back, so each sees the same board."""
+    runs = []
+    for scenario in ("unchanged", "edited"):
+        for rows in (IMPORT_ROWS // 10, IMPORT_ROWS):
+            path = workdir / f"import-{scenario}-{rows}.xlsx"
+            import_probe(env, "make", "--rows", rows, "--scenario", scenario,
+                         "--output", path)  # fmt: skip
+            tools = ["ours"]
+            if scenario == "unchanged" and rows == IMPORT_ROWS:
+                tools.append("import-export")
+            if scenario == "edited" and rows == IMPORT_EXPORT_EDITED_ROWS:
+                tools.append("import-export")
+            for tool in tools:
+                log(f"  import {scenario} {rows:,} rows: {tool}")
+                result = import_probe(env, "run", "--tool", tool, "--file", path)
+                runs.append({**result, "scenario": scenario, "rows": rows})
+    return runs
 
 
 ADMIN_SESSION = """

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, exports, history, search
+from .admin_imports import PostingImportAdminMixin, copy_as_draft
 from .models import (
     AlertDelivery,
     AlertMail,
@@ -203,7 +204,7 @@ class ProvinceListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Posting)
-class PostingAdmin(InstitutionScopedAdmin):
+class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
     list_display = (
         "title",
         "institution",
@@ -255,6 +256,7 @@ class PostingAdmin(InstitutionScopedAdmin):
         "export_selected_csv",
         "export_selected_xlsx",
         "export_selected_json",
+        "copy_selected",
     )
     fieldsets = (
         (
@@ -361,6 +363,7 @@ class PostingAdmin(InstitutionScopedAdmin):
                 name="postings_posting_export",
             ),
             path("deleted/", wrap(self.deleted_view), name="postings_posting_deleted"),
+            *self.import_urls(),
             path(
                 "<path:object_id>/history/<int:version_id>/restore/",
                 wrap(self.restore_view),
@@ -493,6 +496,15 @@ class PostingAdmin(InstitutionScopedAdmin):
             )
         for message in refused:
             self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="复制为新岗位（草稿）", permissions=["add"])
+    def copy_selected(self, request, queryset):
+        copies = [copy_as_draft(posting) for posting in queryset.order_by("pk")]
+        self.message_user(
+            request,
+            f"已复制 {len(copies)} 个岗位为草稿，标题与原岗位相同，请修改后发布。",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="发布所选岗位", permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -80,6 +80,14 @@ def record(kind, object_id=None):
     return entry
 
 
+def record_postings(posting_ids):
+    """Log changes to many postings, written in bulk (no save signals)."""
+    BoardChange.objects.bulk_create(
+        [BoardChange(kind=Kind.POSTING, object_id=pk) for pk in posting_ids],
+        batch_size=2000,
+    )
+
+
 def record_reload():
     """Log that many postings changed at once (a bulk load): every process
     reloads its board, and every cached page is stale."""

@@ -1189,3 +1189,77 @@ class AlertDelivery(models.Model):
     def __str__(self):
         # Shown to HR in a posting's deletion summary: no subscriber address.
         return f"订阅提醒 #{self.mail_id} 中的岗位"
+
+
+class PostingImport(models.Model):
+    """An uploaded recruitment table, kept from its preview to its confirmation.
+
+    The confirmation names the upload by a signed token and applies this
+    stored file, never another one; see postings.importers.plans.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField("文件名", max_length=100)
+    content = models.BinaryField("文件内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    kind = models.CharField("格式", max_length=10, blank=True)
+    notes = models.JSONField("读取说明", default=list, blank=True)
+    # What the preview found: {"new": n, "changed": n, "unchanged": n, "error": n}
+    counts = models.JSONField("预览统计", default=dict, blank=True)
+    file_error = models.TextField("文件错误", blank=True)
+    digest = models.CharField("预览摘要", max_length=64, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    previewed_at = models.DateTimeField("预览时间", null=True, blank=True)
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "岗位导入"
+        verbose_name_plural = "岗位导入"
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def reason(self):
+        """The change reason every history record of this import carries."""
+        return f"导入 {self.file_name}"
+
+
+class PostingImportRow(models.Model):
+    """One row of an upload as its preview saw it."""
+
+    class Outcome(models.TextChoices):
+        NEW = "new", "新建"
+        CHANGED = "changed", "修改"
+        UNCHANGED = "unchanged", "未变"
+        ERROR = "error", "错误"
+
+    upload = models.ForeignKey(
+        PostingImport, on_delete=models.CASCADE, related_name="rows"
+    )
+    number = models.PositiveIntegerField("行号")
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices)
+    posting_id = models.PositiveIntegerField("岗位编号", null=True, blank=True)
+    title = models.CharField("岗位名称", max_length=200, blank=True)
+    # [{"field": "招聘人数", "old": "3", "new": "5"}, {…, "item_changes": [[op, text]]}]
+    changes = models.JSONField("变更", default=list, blank=True)
+    # [{"column": "工作地点", "message": "…"}]
+    errors = models.JSONField("错误", default=list, blank=True)
+
+    class Meta:
+        ordering = ["upload_id", "number"]
+        verbose_name = "导入行"
+        verbose_name_plural = "导入行"
+        indexes = [
+            models.Index(fields=["upload", "outcome", "number"], name="import_row_idx")
+        ]
+
+    def __str__(self):
+        return f"第 {self.number} 行：{self.get_outcome_display()}"

@@ -490,3 +490,83 @@ def test_candidate_subscribes_to_a_search_confirms_by_mail_and_manages_it(
         expect(page.get_by_text("这个邮箱目前没有订阅")).to_be_visible()
         assert AlertSubscription.objects.get().is_unsubscribed
         assert violations == []
+
+
+def test_hr_editor_imports_a_table_and_sees_the_change_in_public(
+    new_page, site, tmp_path
+):
+    import importlib
+    import io
+
+    import openpyxl
+    from django.contrib.auth.models import Group, Permission, User
+    from django.test import Client
+
+    from postings import exports
+    from postings.access import EDITOR, ROLE_GROUPS
+    from postings.models import Institution, InstitutionAccess, Posting
+
+    # A live-server test flushes the database, and with it the role groups
+    # their migration made: make the editors' group again, as it defines it.
+    roles = importlib.import_module("postings.migrations.0004_role_groups")
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[EDITOR])
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="postings",
+            codename__in=[
+                f"{action}_{model}"
+                for model, actions in roles.EDITOR_PERMISSIONS.items()
+                for action in actions
+            ],
+        )
+    )
+    editor = User.objects.create_user("wang", is_staff=True)
+    editor.groups.add(group)
+    InstitutionAccess.objects.create(
+        user=editor, institution=Institution.objects.get(name="新疆区分行")
+    )
+    postings = Posting.objects.filter(institution__name="新疆区分行").order_by("pk")
+    target = postings.first()
+    buffer = io.BytesIO()
+    exports.write_xlsx(exports.rows(postings, internal=True), buffer, internal=True)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet = book.active
+    column = {cell.value: cell.column for cell in sheet[1]}
+    sheet.cell(2, column["招聘人数"]).value = 17
+    sheet.cell(2, column["岗位职责"]).value += "\n9. 负责导入测试新增的职责。"
+    upload = tmp_path / "新疆分行招聘表.xlsx"
+    book.save(upload)
+
+    client = Client()
+    client.force_login(editor)
+    page = new_page()
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}]
+    )
+    violations = csp_violations(page)
+    page.goto(f"{site}/admin/postings/posting/")
+    page.get_by_role("link", name="导入招聘表").click()
+    expect(page.get_by_text("文件不超过 10 MB，不超过 20,000 行岗位")).to_be_visible()
+    page.get_by_label("招聘表文件").set_input_files(str(upload))
+    page.get_by_role("button", name="上传并预览").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("导入预览")
+    row = page.locator("tr.outcome-changed")
+    expect(row).to_have_count(1)
+    expect(row.locator("del")).to_have_text(str(target.headcount))
+    expect(row.locator("ins")).to_have_text("17")
+    expect(row.locator(".diff-added")).to_contain_text("负责导入测试新增的职责。")
+    shoot(page, "admin-import-preview")
+    target.refresh_from_db()
+    assert target.headcount != 17
+
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已导入")
+    expect(page.locator(".messagelist")).to_contain_text("修改 1 个")
+    shoot(page, "admin-import-done")
+
+    public = new_page()
+    public.goto(f"{site}{target.get_absolute_url()}")
+    expect(public.get_by_text("负责导入测试新增的职责。")).to_be_visible()
+    expect(public.locator("main")).to_contain_text("17")
+    assert violations == []

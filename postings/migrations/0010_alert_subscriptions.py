@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('postings', '0008_board_change'),
+        ('postings', '0009_posting_imports'),
     ]
 
     operations = [
