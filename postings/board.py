@@ -530,6 +530,7 @@ class Board:
             # Changes up to here are in what is loaded; a page built before
             # it cannot be checked against them.
             self.complete_after = self.position
+            self.generation = getattr(self, "generation", 0) + 1
             self.recent.clear()
             self._results.clear()
             self._keywords.clear()
@@ -624,6 +625,7 @@ class Board:
         rows.add("headcount", np.int32, -1)
         rows.add("title", np.int32, 0)
         rows.add("located", np.int8, 0)
+        rows.add("version", np.int64, 0)  # the last log entry that changed it
         for name in ("employer_id", "institution_id", "department_id"):
             rows.add(name, np.int64, -1)
         for path, column in self.columns.items():
@@ -1023,6 +1025,7 @@ class Board:
                 for column in self.columns.values():
                     column.load_lookup()
                 self._recode()
+                self.generation += 1
                 self._results.clear()
                 self._keywords.clear()
                 self._titles.clear()
@@ -1183,6 +1186,7 @@ class Board:
             if pid not in row_of:
                 continue  # created and deleted before this board saw it
             r = row_of[pid]
+            self.rows.get("version")[r] = max(entry_ids[pid])
             after = self.facts(r) if pid in current else None
             change = Change(
                 tuple(entry_ids[pid]),
@@ -1221,6 +1225,12 @@ class Board:
                 ):
                     unseen.append(change)
             return unseen
+
+    def version_of(self, posting_id):
+        """Changes whenever the posting, or any name it shows, changes."""
+        row = int(self.rows_of_ids([posting_id])[0])
+        version = int(self.rows.get("version")[row]) if row >= 0 else -1
+        return (self.generation, version)
 
     def facts_of(self, posting_id):
         """The facts of a posting on the board now, or None."""

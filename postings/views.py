@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -82,7 +82,8 @@ class BoardResult:
             offset=offset,
             limit=max(0, stop - offset),
         )
-        return in_order(Posting.objects.for_listing(), ids)
+        postings = in_order(Posting.objects.for_listing(), ids)
+        return with_cards(postings, self.board, search.terms(self.filterset.keyword))
 
 
 def in_order(queryset, ids):
@@ -180,9 +181,33 @@ class PostingListView(FilterView):
         return render(self.request, self.template_name, context, status=status)
 
 
-_FACETS_KEPT = 256
-_facets_html = OrderedDict()
-_facets_lock = threading.Lock()
+class Rendered:
+    """HTML fragments kept by what they are made of: work that changes only
+    when the data does is done once, not on every request. Bounded, since
+    visitors choose the filters."""
+
+    def __init__(self, kept):
+        self.kept = kept
+        self._html = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            html = self._html.get(key)
+            if html is not None:
+                self._html.move_to_end(key)
+            return html
+
+    def put(self, key, html):
+        with self._lock:
+            self._html[key] = html
+            while len(self._html) > self.kept:
+                self._html.popitem(last=False)
+        return html
+
+
+_facet_boxes = Rendered(256)
+_cards = Rendered(5000)
 
 
 def facets_html(filterset, counts):
@@ -196,24 +221,38 @@ def facets_html(filterset, counts):
             for name, values in sorted(counts.items())
         ),
     )
-    with _facets_lock:
-        html = _facets_html.get(key)
-        if html is not None:
-            _facets_html.move_to_end(key)
-            return html
-    html = render_to_string(
-        "postings/includes/facets.html",
-        {
-            "facets": facets.facets(filterset, counts),
-            "experience": filterset.data.get("experience", ""),
-            "age": filterset.data.get("age", ""),
-        },
+    return _facet_boxes.get(key) or _facet_boxes.put(
+        key,
+        render_to_string(
+            "postings/includes/facets.html",
+            {
+                "facets": facets.facets(filterset, counts),
+                "experience": filterset.data.get("experience", ""),
+                "age": filterset.data.get("age", ""),
+            },
+        ),
     )
-    with _facets_lock:
-        _facets_html[key] = html
-        while len(_facets_html) > _FACETS_KEPT:
-            _facets_html.popitem(last=False)
-    return html
+
+
+def with_cards(postings, current, terms):
+    """Each posting with its card's HTML (``posting.card``), rendered once
+    per version of the posting (the board knows when it last changed) and
+    search terms, so a card is rendered again only after an edit."""
+    for posting in postings:
+        key = (
+            posting.pk,
+            current.version_of(posting.pk),
+            tuple(terms),
+            translation.get_language(),
+        )
+        posting.card = _cards.get(key) or _cards.put(
+            key,
+            render_to_string(
+                "postings/includes/posting_card.html",
+                {"posting": posting, "terms": terms},
+            ),
+        )
+    return postings
 
 
 class PageOutOfRange(Exception):
