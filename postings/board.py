@@ -33,9 +33,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, connections
+from django.db.models import Q
 
 from . import changes, search
-from .filters import CandidateFilter, InstitutionFilter, PostingFilter, ValuesFilter
+from .filters import (
+    CandidateFilter,
+    InstitutionFilter,
+    PostingFilter,
+    ValuesFilter,
+    mask_of,
+    passes,
+)
 from .models import (
     BoardChange,
     Department,
@@ -374,6 +382,9 @@ class Facts:
     institution_id: int | None = None
     department_id: int | None = None
     title: str = ""
+    # It asks what only the candidate can confirm (a certificate, shift
+    # work, a home in the area): see eligibility.
+    to_confirm: bool = False
 
     @property
     def published_on(self):
@@ -427,10 +438,20 @@ class Result:
         masks = {
             name: filter_.mask(board, value) for name, filter_, value in self.active
         }
-        base = board.open_mask(date).copy()
+        readers = [
+            (name, filter_, value)
+            for name, filter_, value in self.active
+            if getattr(filter_, "reads_other_filters", False)
+        ]
+        unread = board.open_mask(date).copy()
         for name, filter_, _ in self.active:
-            if not getattr(filter_, "has_counts", False):
-                base &= masks[name]
+            if not getattr(filter_, "has_counts", False) and (
+                name not in {reader for reader, _, _ in readers}
+            ):
+                unread &= masks[name]
+        base = unread.copy()
+        for reader, _, _ in readers:
+            base &= masks[reader]
         faceted = [
             name for name, f, _ in self.active if getattr(f, "has_counts", False)
         ]
@@ -441,8 +462,11 @@ class Result:
         self.total = int(np.count_nonzero(result))
         self.counts = {}
         for name, filter_ in self.counted:
-            if name in faceted:
-                others = base.copy()
+            if name in faceted or readers:
+                others = unread.copy()
+                # A filter reading this facet's value asks again without it.
+                for _, reading, value in readers:
+                    others &= mask_of(reading, board, value, name)
                 for other in faceted:
                     if other != name:
                         others &= masks[other]
@@ -454,7 +478,7 @@ class Result:
         if facts is None or not facts.is_open_on(self.date):
             return False
         return all(
-            filter_.test(facts, value)
+            passes(filter_, facts, value, skip)
             for name, filter_, value in self.active
             if name != skip
         )
@@ -504,6 +528,11 @@ class Result:
 # --- The board ------------------------------------------------------------------------
 
 
+# Unique across every board of the process, so what was kept for one board's
+# postings (rendered cards) is never taken for another's after a reload.
+_generations = itertools.count(1)
+
+
 def _counted_filters():
     return [
         (name, filter_)
@@ -530,7 +559,7 @@ class Board:
             # Changes up to here are in what is loaded; a page built before
             # it cannot be checked against them.
             self.complete_after = self.position
-            self.generation = getattr(self, "generation", 0) + 1
+            self.generation = next(_generations)
             self.recent.clear()
             self._results.clear()
             self._keywords.clear()
@@ -606,6 +635,7 @@ class Board:
                 posting_ids, keys = pairs_of[items, key]
                 column.set_pairs(self.rows_of_ids(posting_ids), keys)
         self._mark_located()
+        self._mark_to_confirm()
 
     def _append(self, fields, chunk):
         if not chunk:
@@ -625,6 +655,7 @@ class Board:
         rows.add("headcount", np.int32, -1)
         rows.add("title", np.int32, 0)
         rows.add("located", np.int8, 0)
+        rows.add("to_confirm", np.int8, 0)
         rows.add("version", np.int64, 0)  # the last log entry that changed it
         for name in ("employer_id", "institution_id", "department_id"):
             rows.add(name, np.int64, -1)
@@ -704,9 +735,28 @@ class Board:
         rows = self.rows_of_ids(found)
         self.rows.get("located")[rows[rows >= 0]] = 1
 
+    def _mark_to_confirm(self, posting_ids=None):
+        """Which postings ask what only the candidate can confirm (the
+        eligibility checks' 待确认 requirements): never 符合 for anyone."""
+        asking = Posting.objects.order_by().filter(
+            Q(requires_shift_work=True)
+            | Q(requires_local_residence=True)
+            | Q(posting_certificates__is_preferred=False)
+        )
+        if posting_ids is not None:
+            asking = asking.filter(pk__in=posting_ids)
+        found = np.fromiter(
+            asking.values_list("pk", flat=True).distinct(), dtype=np.int64
+        )
+        rows = self.rows_of_ids(found)
+        self.rows.get("to_confirm")[rows[rows >= 0]] = 1
+
     @property
     def ids(self):
         return self.rows.get("id")[: self.size]
+
+    def to_confirm(self):
+        return self.rows.get("to_confirm")[: self.size].astype(bool)
 
     def fit(self, mask):
         """``mask`` sized to the board's rows (new postings appended since)."""
@@ -838,7 +888,7 @@ class Board:
         mask = self.open_mask(date).copy()
         for name, filter_, value in filterset.active():
             if name != without:
-                mask &= filter_.mask(self, value)
+                mask &= mask_of(filter_, self, value, without)
         return mask
 
     def _tally(self, keys, rows, size):
@@ -1025,7 +1075,7 @@ class Board:
                 for column in self.columns.values():
                     column.load_lookup()
                 self._recode()
-                self.generation += 1
+                self.generation = next(_generations)
                 self._results.clear()
                 self._keywords.clear()
                 self._titles.clear()
@@ -1096,6 +1146,7 @@ class Board:
             institution_id=_id_or_none(institution_id),
             department_id=_id_or_none(arrays.get("department_id")[row]),
             title=self.titles.values[int(arrays.get("title")[row])] or "",
+            to_confirm=bool(arrays.get("to_confirm")[row]),
         )
 
     def _apply_postings(self, entries):
@@ -1155,6 +1206,8 @@ class Board:
                 column.add_pairs(self.rows_of_ids(pair_ids), keys)
         self.rows.get("located")[changed_rows] = 0
         self._mark_located(alive)
+        self.rows.get("to_confirm")[changed_rows] = 0
+        self._mark_to_confirm(alive)
         if self._open is not None:
             day = self._open[0]
             mask = self._open[1]

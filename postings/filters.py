@@ -36,7 +36,14 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 from . import search
-from .models import Education, Institution, Posting, PostingLocation, open_until
+from .models import (
+    Education,
+    Institution,
+    Posting,
+    PostingCertificate,
+    PostingLocation,
+    open_until,
+)
 
 MAX_VALUES = 30
 MAX_VALUE_LENGTH = 100
@@ -289,6 +296,68 @@ class PublishedWeekFilter(django_filters.Filter):
         )
 
 
+FIT = "符合"
+
+
+def fit_value(raw):
+    if raw.strip() != FIT:
+        raise ValidationError(f"只能为“{FIT}”（只看符合我的情况的岗位）。", code="fit")
+    return FIT
+
+
+class FitFilter(django_filters.Filter):
+    """Only the postings a candidate fully meets (eligibility's 符合), for
+    the situation the same query states (education, experience, age): every
+    requirement the posting states is met, and it asks nothing only the
+    candidate could confirm (a certificate, shift work, a home in the area).
+
+    The candidate filters already drop what the candidate does not meet;
+    this also drops what would still be 待确认: a floor or limit for a field
+    the candidate left empty, and the questions above."""
+
+    field_class = ValueListField
+    has_counts = False
+    # It reads the candidate filters' values: a facet count that sets one of
+    # them (education's "本科 (8)") asks with ``skip`` set to its name.
+    reads_other_filters = True
+
+    def _unstated(self, skip=None):
+        """Fields whose number the candidate did not give (their floor or
+        limit can then only be 待确认); ``skip`` counts as given."""
+        given = self.parent.form.cleaned_data
+        return [
+            filter_.field_name
+            for name, filter_ in self.parent.filters.items()
+            if isinstance(filter_, CandidateFilter)
+            and not given.get(name)
+            and name != skip
+        ]
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        required = PostingCertificate.objects.filter(
+            posting=OuterRef("pk"), is_preferred=False
+        )
+        return qs.filter(
+            ~Exists(required),
+            requires_shift_work=False,
+            requires_local_residence=False,
+            **{f"{field}__isnull": True for field in self._unstated()},
+        )
+
+    def mask(self, board, value, skip=None):
+        mask = ~board.to_confirm()
+        for field in self._unstated(skip):
+            mask &= board.number(field).values < 0
+        return mask
+
+    def test(self, facts, value, skip=None):
+        return not facts.to_confirm and all(
+            facts.numbers[field] is None for field in self._unstated(skip)
+        )
+
+
 class KeywordFilter(django_filters.CharFilter):
     """Postings whose text holds every term of the query (postings.search)."""
 
@@ -397,6 +466,7 @@ class PostingFilter(django_filters.FilterSet):
         coerce=whole_number(16, 80, "年龄"),
         floor=False,
     )
+    fit = FitFilter(label="只看符合", coerce=fit_value)
     week = PublishedWeekFilter(
         label="发布周", field_name="published_on", coerce=iso_week
     )
@@ -465,16 +535,41 @@ class PostingFilter(django_filters.FilterSet):
         counts, which ignore that facet's own filter."""
         if not facts.is_open_on(date):
             return False
-        failed = 0
-        for _, filter_, value in self.active():
-            if filter_.test(facts, value):
-                continue
-            if not getattr(filter_, "has_counts", False):
-                return False
-            failed += 1
-            if failed > 1:
-                return False
-        return True
+        active = self.active()
+        if all(passes(filter_, facts, value) for _, filter_, value in active):
+            return True
+        # Counted in a facet: it fails that facet's filter alone (or a
+        # filter reading that facet's value, asked as the count asks it).
+        facets = {name for name, f, _ in active if getattr(f, "has_counts", False)}
+        if any(getattr(f, "reads_other_filters", False) for _, f, _ in active):
+            facets |= {
+                name
+                for name, f in self.filters.items()
+                if getattr(f, "has_counts", False)
+            }
+        return any(
+            all(
+                passes(other, facts, value, skip=name)
+                for other_name, other, value in active
+                if other_name != name
+            )
+            for name in facets
+        )
+
+
+def passes(filter_, facts, value, skip=None):
+    """``filter_.test``, telling a filter that reads others' values which
+    one a facet count leaves out."""
+    if skip is not None and getattr(filter_, "reads_other_filters", False):
+        return filter_.test(facts, value, skip=skip)
+    return filter_.test(facts, value)
+
+
+def mask_of(filter_, board, value, skip=None):
+    """``filter_.mask``, with ``skip`` as in ``passes``."""
+    if skip is not None and getattr(filter_, "reads_other_filters", False):
+        return filter_.mask(board, value, skip=skip)
+    return filter_.mask(board, value)
 
 
 def filter_errors(filterset):

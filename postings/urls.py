@@ -11,7 +11,8 @@ app_name = "postings"
 urlpatterns = [
     path(
         "",
-        cache_public_page(views.PostingListView.as_view(), caching.listing_page),
+        # A candidate's remembered situation marks the cards: their page.
+        cache_unless_remembered(views.PostingListView.as_view(), caching.listing_page),
         name="posting_list",
     ),
     path(

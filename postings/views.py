@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +20,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import board, eligibility, exports, facets, insights, search, situation
-from .filters import SORT, PostingFilter, active_filters, filter_errors
+from .filters import FIT, SORT, PostingFilter, active_filters, filter_errors
 from .models import (
     Department,
     DepartmentDescription,
@@ -56,8 +56,9 @@ class BoardResult:
     the board's exact total (up to RESULT_CAP), and a slice is a page of
     posting ids from the board, loaded in one query with what a card shows."""
 
-    def __init__(self, filterset, date, request):
+    def __init__(self, filterset, date, request, candidate=None):
         self.filterset, self.date = filterset, date
+        self.candidate = candidate  # marks each card 符合 / 不符合 / 待确认
         self.board = board.for_request(request)
         self.summary = self.board.summary(filterset, date)
 
@@ -83,7 +84,15 @@ class BoardResult:
             limit=max(0, stop - offset),
         )
         postings = in_order(Posting.objects.for_listing(), ids)
-        return with_cards(postings, self.board, search.terms(self.filterset.keyword))
+        if self.candidate:
+            # What the checks read beyond the card (required certificates).
+            prefetch_related_objects(postings, "posting_certificates__certificate")
+        return with_cards(
+            postings,
+            self.board,
+            search.terms(self.filterset.keyword),
+            self.candidate,
+        )
 
 
 def in_order(queryset, ids):
@@ -127,7 +136,10 @@ class PostingListView(FilterView):
         self.filterset = self.get_filterset(self.get_filterset_class())
         if not self.filterset.is_valid():
             return self.errors(filter_errors(self.filterset), status=400)
-        self.object_list = BoardResult(self.filterset, self.today, request)
+        self.candidate = situation.current(request)
+        self.object_list = BoardResult(
+            self.filterset, self.today, request, self.candidate
+        )
         try:
             context = self.get_context_data(
                 filter=self.filterset, object_list=self.object_list
@@ -162,8 +174,26 @@ class PostingListView(FilterView):
             elided_pages=page.paginator.get_elided_page_range(
                 page.number, on_each_side=2, on_ends=1
             ),
+            candidate=self.candidate,
+            only_fit_query=self._only_fit_query(),
         )
         return context
+
+    def _only_fit_query(self):
+        """The query of "只看符合": this listing, with the candidate's whole
+        situation stated in it (a remembered one included, so the link can be
+        shared) and ``fit``; or, when it is on, the query that turns it off."""
+        query = self.filterset.query()
+        query.pop("page", None)
+        if query.get("fit"):
+            query.pop("fit")
+            return {"on": True, "query": query.urlencode()}
+        if not self.candidate:
+            return None
+        for name, value in self.candidate.as_query().items():
+            query.setlist(name, [value])
+        query.setlist("fit", [FIT])
+        return {"on": False, "query": query.urlencode()}
 
     def _sort_choices(self):
         if self.filterset.keyword.strip():
@@ -171,6 +201,12 @@ class PostingListView(FilterView):
         return [
             (value, label) for value, label in SORT.CHOICES if value != SORT.RELEVANCE
         ]
+
+    def render_to_response(self, context, **kwargs):
+        # The cards' marks follow the situation cookie as well as the URL.
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
     def errors(self, messages, *, status, last_page=None):
         context = {
@@ -234,22 +270,25 @@ def facets_html(filterset, counts):
     )
 
 
-def with_cards(postings, current, terms):
+def with_cards(postings, current, terms, candidate=None):
     """Each posting with its card's HTML (``posting.card``), rendered once
-    per version of the posting (the board knows when it last changed) and
-    search terms, so a card is rendered again only after an edit."""
+    per version of the posting (the board knows when it last changed),
+    search terms and verdict for the candidate, so a card is rendered again
+    only after an edit."""
     for posting in postings:
+        verdict = eligibility.check(posting, candidate).verdict if candidate else None
         key = (
             posting.pk,
             current.version_of(posting.pk),
             tuple(terms),
+            verdict,
             translation.get_language(),
         )
         posting.card = _cards.get(key) or _cards.put(
             key,
             render_to_string(
                 "postings/includes/posting_card.html",
-                {"posting": posting, "terms": terms},
+                {"posting": posting, "terms": terms, "verdict": verdict},
             ),
         )
     return postings

@@ -41,6 +41,9 @@ COMBINATIONS = [
     "q=不存在的词",
     "location=不存在市",
     "education=硕士&experience=0&age=40&province=北京",
+    "fit=符合",
+    "education=本科&experience=3&fit=符合",
+    "education=硕士&experience=5&age=30&fit=符合&province=新疆",
 ]
 SORTS = [SORT.NEWEST, SORT.DEADLINE, SORT.HEADCOUNT, SORT.TITLE, SORT.RELEVANCE]
 

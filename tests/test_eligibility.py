@@ -1,5 +1,7 @@
 """Each posting's requirements checked against a candidate's situation."""
 
+import json
+import re
 from io import StringIO
 
 import pytest
@@ -173,3 +175,71 @@ def test_nothing_unmet_exactly_when_the_listing_filters_show_the_posting(
     not_excluded = {p.pk for p in open_postings if not check(p, situation).unmet}
     assert shown == not_excluded
     assert 0 < len(shown) < open_postings.count()
+
+
+# --- The listing's marks and 只看符合 ----------------------------------------------
+
+
+def listing_verdicts(response):
+    """{posting id: the card's mark (None when unmarked)} on a listing page."""
+    cards = response.content.decode().split('<li class="posting-card">')[1:]
+    verdicts = {}
+    for card in cards:
+        posting_id = int(re.search(r'href="/postings/(\d+)/"', card).group(1))
+        mark = re.search(r'class="verdict card-verdict verdict-(\w+)"', card)
+        verdicts[posting_id] = mark.group(1) if mark else None
+    return verdicts
+
+
+def test_the_listing_marks_each_card_for_a_remembered_situation(seeded, client):
+    candidate = Situation(education=Education.BENKE, experience=3, age=34)
+    client.cookies["situation"] = "e2.y3.a34"
+    response = client.get(reverse("postings:posting_list"), {"per_page": 100})
+    assert response.status_code == 200
+    assert "Cookie" in response["Vary"]
+    marks = listing_verdicts(response)
+    postings = Posting.objects.open_now().prefetch_related(
+        "posting_certificates__certificate"
+    )
+    expected = {p.pk: check(p, candidate).verdict.slug for p in postings}
+    assert marks == expected
+    # Every kind of mark is on the seeded board for this candidate.
+    assert set(marks.values()) == {"eligible", "ineligible", "to_confirm"}
+    # Without a situation, no card is marked.
+    client.cookies.pop("situation")
+    plain = client.get(reverse("postings:posting_list"), {"per_page": 100})
+    assert set(listing_verdicts(plain).values()) == {None}
+    assert "填写我的情况" in plain.content.decode()
+
+
+def test_only_fit_shows_exactly_the_postings_marked_fit(seeded, client):
+    client.cookies["situation"] = "e2.y3.a34"
+    page = client.get(reverse("postings:posting_list")).content.decode()
+    # The link states the remembered situation, so it can be shared.
+    assert "只看符合" in page
+    query = {"education": "本科", "experience": "3", "age": "34", "fit": "符合"}
+    client.cookies.pop("situation")
+    response = client.get(reverse("postings:posting_list"), {**query, "per_page": 100})
+    assert response.status_code == 200
+    candidate = Situation(education=Education.BENKE, experience=3, age=34)
+    postings = Posting.objects.open_now().prefetch_related(
+        "posting_certificates__certificate"
+    )
+    fit = {p.pk for p in postings if check(p, candidate).verdict is Verdict.ELIGIBLE}
+    marks = listing_verdicts(response)
+    assert set(marks) == fit
+    assert set(marks.values()) == {"eligible"}
+    assert response.context["total"] == len(fit) > 0
+    # The export and the SQL path agree with the board.
+    assert set(response.context["filterset"].qs.values_list("pk", flat=True)) == fit
+    exported = client.get(reverse("postings:posting_export", args=["json"]), query)
+    assert exported.status_code == 200
+    body = json.loads(b"".join(exported.streaming_content))
+    assert len(body) == len(fit)
+    assert "显示全部岗位" in response.content.decode()
+
+
+def test_only_fit_refuses_other_values_with_a_message(client, seeded):
+    response = client.get(reverse("postings:posting_list"), {"fit": "yes"})
+    assert response.status_code == 400
+    assert "只看符合：只能为“符合”" in response.content.decode()
