@@ -1,8 +1,10 @@
 import datetime
 import itertools
 import os
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from postings import board
@@ -15,6 +17,8 @@ from postings.models import (
     PostingLocation,
     Requirement,
 )
+
+from .snapshots import RowSnapshot
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from that thread.
@@ -52,6 +56,25 @@ def _fresh_board():
     board.reset()
     yield
     board.reset()
+
+
+def import_seeds():
+    call_command("import_seeds", stdout=StringIO())
+
+
+@pytest.fixture(scope="session")
+def seed_rows(django_db_setup, django_db_blocker):
+    """What `manage.py import_seeds` writes, imported once per session."""
+    with django_db_blocker.unblock():
+        return RowSnapshot.taken_after(import_seeds)
+
+
+@pytest.fixture
+def seeded(db, seed_rows):
+    """The seed documents imported, as `manage.py import_seeds` leaves a
+    fresh database, for this test alone (its changes roll back with it; a
+    transactional test's are flushed)."""
+    seed_rows.restore()
 
 
 @pytest.fixture

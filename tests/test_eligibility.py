@@ -1,9 +1,6 @@
 """Each posting's requirements checked against a candidate's situation."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from postings.eligibility import Status, Verdict, check
@@ -13,11 +10,6 @@ from postings.situation import Situation
 pytestmark = pytest.mark.django_db
 
 CHONGQING = "001_d8b25c18b293cb0b.txt"
-
-
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
 
 
 def postings_of(employer):

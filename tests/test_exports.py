@@ -44,8 +44,7 @@ FILTER_COMBINATIONS = [
 
 
 @pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
+def seeded(seeded):
     # Text that CSV must quote: commas, quotes and a line break.
     posting = Posting.objects.get(
         source_document="000_6f3e1b58b6c4ffdc.txt", source_row=44

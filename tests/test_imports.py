@@ -18,7 +18,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from postings import exports, search
@@ -38,21 +37,6 @@ pytestmark = pytest.mark.django_db
 
 SOURCES = Path(settings.BASE_DIR) / "fixtures" / "sources"
 BOC = "000_6f3e1b58b6c4ffdc.txt"
-
-
-@pytest.fixture(scope="module")
-def _seeded_module(django_db_setup, django_db_blocker):
-    """The seed documents, imported once for the module: each test runs in
-    its own savepoint inside this transaction, which is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("import_seeds", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def seeded(_seeded_module, db):
-    pass
 
 
 def export_xlsx(queryset=None, internal=True):

@@ -1,10 +1,7 @@
 """Keyword search: the same results on SQLite and PostgreSQL, for Chinese
 queries of one, two and more characters, Latin words and mixtures."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -33,11 +30,6 @@ QUERIES = [
     "3年",
     "不存在的词",
 ]
-
-
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
 
 
 def naive_matches(query):

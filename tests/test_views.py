@@ -4,11 +4,9 @@ feeds, sitemap and robots, against the imported seed data."""
 import datetime
 import json
 import re
-from io import StringIO
 from xml.etree import ElementTree
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from postings.models import (
@@ -24,11 +22,6 @@ pytestmark = pytest.mark.django_db
 BOC = "000_6f3e1b58b6c4ffdc.txt"
 CQ = "001_d8b25c18b293cb0b.txt"
 CF = "002_7125a8409aacafa0.txt"
-
-
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
 
 
 def posting_at(document, row):
