@@ -43,7 +43,9 @@ def test_anonymous_listing_is_served_from_the_cache(
     # One query: catching up on the change log, whatever the page queried.
     with django_assert_num_queries(1):
         second = listing(client)
+    assert second.status_code == 200
     assert second["X-Page-Cache"] == "hit"
+    assert "缓存测试岗位" in second.content.decode()
     assert second.content == first.content
     # Headers the middleware adds are still on a cached page.
     assert "Content-Security-Policy" in second
@@ -331,7 +333,9 @@ def test_a_hit_on_the_shared_database_cache_is_two_queries(
     assert listing(client)["X-Page-Cache"] == "miss"
     # The change log and the page, whatever else the page would have queried.
     with django_assert_num_queries(2):
-        assert listing(client)["X-Page-Cache"] == "hit"
+        hit = listing(client)
+    assert hit.status_code == 200 and hit["X-Page-Cache"] == "hit"
+    assert "共享缓存岗位" in hit.content.decode()
     posting.title = "共享缓存岗位（已更新）"
     posting.save()
     after = listing(client)

@@ -209,6 +209,7 @@ def test_page_has_tables_without_javascript_and_no_inline_script(
 ):
     with django_assert_max_num_queries(20):
         response = client.get(INSIGHTS_URL, {"province": "北京"})
+    assert response.status_code == 200
     html = response.content.decode()
     assert html.count('<table class="chart-table">') == 8
     listing = reverse("postings:posting_list")
