@@ -1,7 +1,10 @@
 import datetime
 import itertools
 import os
+import shutil
+import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -75,6 +78,38 @@ def seeded(db, seed_rows):
     fresh database, for this test alone (its changes roll back with it; a
     transactional test's are flushed)."""
     seed_rows.restore()
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """``convert(source, to, outdir)``: Debian's LibreOffice, headless,
+    converts ``source`` to the format ``to`` (``"xlsx"``, ``"csv:…"``) and
+    returns the new file. One profile serves the session: building it is
+    most of LibreOffice's first start."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice (Debian's libreoffice-calc-nogui) is needed"
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+
+    def convert(source, to, outdir):
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        return Path(outdir) / f"{Path(source).stem}.{to.split(':')[0]}"
+
+    return convert
 
 
 @pytest.fixture
