@@ -334,7 +334,9 @@ def _build_once(key, dependency, current, build):
             if stored is not None and _still_good(stored, dependency, current)[0]:
                 return _answer(stored[2], "hit")
             building = f"{key}:building"
-            if not _safely(cache.add, building, 1, BUILD_LOCK_TIMEOUT):
+            # False: another process holds the build. None: the cache is
+            # unavailable, so no one can, and there is nothing to wait for.
+            if _safely(cache.add, building, 1, BUILD_LOCK_TIMEOUT) is False:
                 waited = _wait_for_other_process(key, dependency, current)
                 if waited is not None:
                     return _answer(waited, "hit")

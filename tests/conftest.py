@@ -1,8 +1,13 @@
 import datetime
 import itertools
 import os
+import shutil
+import subprocess
+from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from postings import board
@@ -15,6 +20,8 @@ from postings.models import (
     PostingLocation,
     Requirement,
 )
+
+from .snapshots import RowSnapshot
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from that thread.
@@ -52,6 +59,57 @@ def _fresh_board():
     board.reset()
     yield
     board.reset()
+
+
+def import_seeds():
+    call_command("import_seeds", stdout=StringIO())
+
+
+@pytest.fixture(scope="session")
+def seed_rows(django_db_setup, django_db_blocker):
+    """What `manage.py import_seeds` writes, imported once per session."""
+    with django_db_blocker.unblock():
+        return RowSnapshot.taken_after(import_seeds)
+
+
+@pytest.fixture
+def seeded(db, seed_rows):
+    """The seed documents imported, as `manage.py import_seeds` leaves a
+    fresh database, for this test alone (its changes roll back with it; a
+    transactional test's are flushed)."""
+    seed_rows.restore()
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """``convert(source, to, outdir)``: Debian's LibreOffice, headless,
+    converts ``source`` to the format ``to`` (``"xlsx"``, ``"csv:…"``) and
+    returns the new file. One profile serves the session: building it is
+    most of LibreOffice's first start."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice (Debian's libreoffice-calc-nogui) is needed"
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+
+    def convert(source, to, outdir):
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        return Path(outdir) / f"{Path(source).stem}.{to.split(':')[0]}"
+
+    return convert
 
 
 @pytest.fixture

@@ -422,13 +422,14 @@ def test_a_digest_lists_the_newest_and_links_to_the_rest(inbox, settings, make_p
     assert len(inbox.messages) == 1
 
 
-def test_unsubscribed_and_pending_subscriptions_get_no_digest(inbox, make_posting):
+def test_only_confirmed_subscriptions_get_a_digest(inbox, make_posting):
     gone = confirmed(email="gone@example.com")
     gone.unsubscribe()
     confirmed(email="pending@example.com", confirmed_at=None)
+    confirmed(email="live@example.com")
     make_posting(category="信息科技类", published_on=timezone.localdate())
     send_alerts()
-    assert inbox.messages == []
+    assert [message["To"] for message in inbox.messages] == ["live@example.com"]
 
 
 def test_a_digest_recorded_before_unsubscribing_is_dropped(inbox, make_posting):
@@ -710,11 +711,24 @@ def test_links_in_mails_use_the_site_address_not_the_request_host(client, inbox)
     assert {urlsplit(url).hostname for url in urls} == {"testserver"}
 
 
-def test_smtp_errors_are_what_the_backend_raises(inbox):
-    # The failure the views and send_alerts catch is smtplib's, as raised
-    # by Django's SMTP backend against this server.
-    inbox.refuse_from = 1
+@pytest.mark.parametrize(
+    ("misbehaviour", "permanent", "server_failure"),
+    [
+        ({"refuse_from": 1}, False, False),  # 451: this mail, later
+        ({"refuse_from": 1, "refusal": "550 5.1.1 Mailbox unavailable"}, True, False),
+        ({"refuse_sender": True}, True, True),  # 553 to MAIL FROM: no mail goes
+    ],
+)
+def test_what_the_smtp_backend_raises_is_classified_as_send_alerts_needs(
+    inbox, misbehaviour, permanent, server_failure
+):
+    # The errors send_alerts sorts are the ones Django's SMTP backend
+    # raises against a real server answering so.
     from django.core.mail import send_mail
 
-    with pytest.raises(smtplib.SMTPDataError):
+    for name, value in misbehaviour.items():
+        setattr(inbox, name, value)
+    with pytest.raises(smtplib.SMTPException) as excinfo:
         send_mail("s", "b", None, ["x@example.com"])
+    assert mail._is_permanent(excinfo.value) is permanent
+    assert mail._is_server_failure(excinfo.value) is server_failure

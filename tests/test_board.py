@@ -23,6 +23,8 @@ from postings.models import (
     PostingLocation,
 )
 
+from .snapshots import RowSnapshot
+
 pytestmark = pytest.mark.django_db
 
 COMBINATIONS = [
@@ -48,19 +50,30 @@ COMBINATIONS = [
 SORTS = [SORT.NEWEST, SORT.DEADLINE, SORT.HEADCOUNT, SORT.TITLE, SORT.RELEVANCE]
 
 
+@pytest.fixture(scope="module")
+def generated_rows(seed_rows, django_db_blocker):
+    """The seeds and 300 generated postings, made once for the module."""
+
+    def seeds_and_generated_postings():
+        seed_rows.restore()
+        call_command(
+            "generate_postings", "--count", "300", stdout=StringIO(), stderr=StringIO()
+        )
+        # Deadlines and headcounts that differ, so every order is tested.
+        rng = random.Random(7)
+        today = timezone.localdate()
+        for posting in Posting.objects.order_by("pk")[::7]:
+            posting.closes_on = today + datetime.timedelta(days=rng.randint(0, 30))
+            posting.headcount = rng.choice([None, 1, 2, 5, 30])
+            posting.save()
+
+    with django_db_blocker.unblock():
+        return RowSnapshot.taken_after(seeds_and_generated_postings)
+
+
 @pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
-    call_command(
-        "generate_postings", "--count", "300", stdout=StringIO(), stderr=StringIO()
-    )
-    # Deadlines and headcounts that differ, so every order is tested.
-    rng = random.Random(7)
-    today = timezone.localdate()
-    for posting in Posting.objects.order_by("pk")[::7]:
-        posting.closes_on = today + datetime.timedelta(days=rng.randint(0, 30))
-        posting.headcount = rng.choice([None, 1, 2, 5, 30])
-        posting.save()
+def seeded(db, generated_rows):
+    generated_rows.restore()
 
 
 def filterset_for(query):

@@ -3,11 +3,9 @@ live server with the seed data. Screenshots land in test-artifacts/."""
 
 import json
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,8 +38,7 @@ def browser():
 
 
 @pytest.fixture
-def site(live_server):
-    call_command("import_seeds", stdout=StringIO())
+def site(live_server, seeded):
     return live_server.url
 
 

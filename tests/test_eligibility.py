@@ -2,10 +2,8 @@
 
 import json
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from postings.eligibility import Status, Verdict, check
@@ -15,11 +13,6 @@ from postings.situation import Situation
 pytestmark = pytest.mark.django_db
 
 CHONGQING = "001_d8b25c18b293cb0b.txt"
-
-
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
 
 
 def postings_of(employer):

@@ -11,11 +11,6 @@ from postings.models import Duty, Location, Posting, PostingLocation, PostingSea
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
-
-
 def generate(*args):
     out, err = StringIO(), StringIO()
     call_command("generate_postings", *args, stdout=out, stderr=err)

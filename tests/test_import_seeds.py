@@ -38,8 +38,8 @@ def snapshot():
 
 
 @pytest.fixture
-def imported():
-    run_import()
+def imported(seeded):
+    """What the import wrote (once per session; see conftest's seeded)."""
 
 
 def test_import_creates_every_opening_from_the_three_posting_documents(imported):

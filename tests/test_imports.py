@@ -18,7 +18,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from postings import exports, search
@@ -38,21 +37,6 @@ pytestmark = pytest.mark.django_db
 
 SOURCES = Path(settings.BASE_DIR) / "fixtures" / "sources"
 BOC = "000_6f3e1b58b6c4ffdc.txt"
-
-
-@pytest.fixture(scope="module")
-def _seeded_module(django_db_setup, django_db_blocker):
-    """The seed documents, imported once for the module: each test runs in
-    its own savepoint inside this transaction, which is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("import_seeds", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def seeded(_seeded_module, db):
-    pass
 
 
 def export_xlsx(queryset=None, internal=True):
@@ -419,7 +403,9 @@ def test_an_editor_may_not_touch_other_institutions(seeded):
     assert mine.institution == xinjiang
 
 
-def test_a_formula_counts_as_its_stored_value_and_is_never_evaluated(seeded):
+def test_a_formula_counts_as_its_stored_value_and_is_never_evaluated(
+    seeded, libreoffice, tmp_path
+):
     posting = Posting.objects.order_by("pk").first()
     row = row_of(posting)
     data = edit_xlsx(export_xlsx(), {(row, "招聘人数"): "=2+3"})
@@ -427,29 +413,13 @@ def test_a_formula_counts_as_its_stored_value_and_is_never_evaluated(seeded):
     errors = errors_of(data)
     assert "没有保存它的计算结果" in errors[(row, "招聘人数")]
     # LibreOffice calculates and stores the result, as Excel does.
-    calculated = libreoffice_roundtrip(data)
+    source = tmp_path / "calc.xlsx"
+    source.write_bytes(data)
+    calculated = libreoffice(source, "xlsx", tmp_path / "saved").read_bytes()
     importer, plans = plan("calc.xlsx", calculated)
     (changed,) = [p for p in plans if p.outcome == "changed"]
     assert {"field": "招聘人数", "old": "1", "new": "5"} in changed.changes
     assert any("公式" in note for note in importer.table.notes)
-
-
-def libreoffice_roundtrip(data):
-    import shutil
-    import subprocess
-    import tempfile
-
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    with tempfile.TemporaryDirectory() as directory:
-        source = Path(directory) / "in.xlsx"
-        source.write_bytes(data)
-        out = Path(directory) / "out"
-        subprocess.run(
-            [soffice, "--headless", f"-env:UserInstallation=file://{directory}/profile",
-             "--convert-to", "xlsx", "--outdir", str(out), str(source)],
-            check=True, capture_output=True, timeout=180,
-        )  # fmt: skip
-        return (out / "in.xlsx").read_bytes()
 
 
 # --- Bad files: a clear message, nothing written ---------------------------------------

@@ -5,12 +5,10 @@ import datetime
 import hashlib
 import json
 import re
-from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 from django.http import QueryDict
 from django.urls import reverse
@@ -24,11 +22,6 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "static" / "vendor"
 INSIGHTS_URL = reverse("postings:posting_insights")
-
-
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
 
 
 def chart_data(query=""):
@@ -216,6 +209,7 @@ def test_page_has_tables_without_javascript_and_no_inline_script(
 ):
     with django_assert_max_num_queries(20):
         response = client.get(INSIGHTS_URL, {"province": "北京"})
+    assert response.status_code == 200
     html = response.content.decode()
     assert html.count('<table class="chart-table">') == 8
     listing = reverse("postings:posting_list")
