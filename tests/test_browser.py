@@ -5,6 +5,7 @@ import json
 import re
 from io import StringIO
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -570,3 +571,102 @@ def test_hr_editor_imports_a_table_and_sees_the_change_in_public(
     expect(public.get_by_text("负责导入测试新增的职责。")).to_be_visible()
     expect(public.locator("main")).to_contain_text("17")
     assert violations == []
+
+
+# --- Layout: facet boxes, long words on a phone, clean filter URLs ----------------
+
+LONG_LATIN_TITLE = "InternationalSettlementAndTradeFinanceRelationshipManagement"
+
+
+def page_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_long_latin_titles_wrap_on_a_phone(
+    new_page, site, make_posting, make_institution
+):
+    posting = make_posting(
+        title=LONG_LATIN_TITLE,
+        institution=make_institution("LongDistanceTradeFinanceCorporationLimited"),
+        department="CrossBorderSettlementOperationsDepartment",
+    )
+    phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto(f"{site}/?employer=LongDistanceTradeFinanceCorporationLimited")
+    expect(phone.get_by_role("link", name=LONG_LATIN_TITLE)).to_be_visible()
+    assert page_width(phone) <= PHONE["width"]
+    shoot(phone, "listing-long-title-phone")
+    phone.goto(f"{site}{posting.get_absolute_url()}")
+    expect(phone.get_by_role("heading", level=1)).to_have_text(LONG_LATIN_TITLE)
+    assert page_width(phone) <= PHONE["width"]
+    shoot(phone, "detail-long-title-phone")
+
+
+def test_facet_boxes_show_every_row_whole(new_page, site):
+    page = new_page()
+    page.goto(site)
+    filters = page.locator(".filters")
+    # No box scrolls inside the page, so none cuts a row; long names wrap.
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.filters *')]
+            .filter(el => getComputedStyle(el).overflowY !== 'visible'
+                          && el.scrollHeight > el.clientHeight + 1)
+            .map(el => el.tagName)"""
+    )
+    assert clipped == []
+    institutions = filters.get_by_role("group", name="招聘机构")
+    institutions.get_by_text("其余", exact=False).click()
+    heilongjiang = institutions.get_by_role("checkbox", name=re.compile("黑龙江省分行"))
+    expect(heilongjiang).to_be_visible()
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.facet label')]
+            .filter(label => label.offsetParent !== null)
+            .filter(label => {
+                const box = label.closest('fieldset').getBoundingClientRect();
+                const row = label.getBoundingClientRect();
+                return row.right > box.right + 1 || row.left < box.left - 1;
+            })
+            .map(label => label.textContent.trim())"""
+    )
+    assert cut == []
+    heilongjiang.check()
+    page.wait_for_url(re.compile("institution="))
+    # The ticked option is among the rest, which stay open.
+    expect(
+        page.get_by_role("group", name="招聘机构").get_by_role(
+            "checkbox", name=re.compile("黑龙江省分行")
+        )
+    ).to_be_checked()
+    expect(
+        page.get_by_role("group", name="招聘机构").locator("details")
+    ).to_have_attribute("open", "")
+    filters.screenshot(path=ARTIFACTS / "listing-facets-desktop.png")
+
+
+def test_filter_forms_send_only_the_fields_filled_in(new_page, site):
+    page = new_page()
+    requested = []
+    page.on(
+        "request",
+        lambda request: (
+            requested.append(request.url) if request.is_navigation_request() else None
+        ),
+    )
+    page.goto(site)
+    page.get_by_role("group", name="省份").get_by_role(
+        "checkbox", name=re.compile("北京")
+    ).check()
+    page.wait_for_url(re.compile("province="))
+    page.get_by_label("关键词").fill("经理")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_url(re.compile("q="))
+    page.get_by_label("排序").select_option("title")
+    page.wait_for_url(re.compile("sort=title"))
+    # What the forms sent, not what a redirect made of it.
+    sent = [
+        parse_qsl(urlsplit(url).query, keep_blank_values=True) for url in requested[1:]
+    ]
+    assert sent == [
+        [("province", "北京")],
+        [("q", "经理"), ("province", "北京")],
+        [("q", "经理"), ("province", "北京"), ("sort", "title")],
+    ]
