@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor
+.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
@@ -84,6 +84,14 @@ test-prerequisites:
 		cat "$$log" >&2; rm -f "$$log"; exit 1; \
 	fi; \
 	rm -f "$$log"
+
+# Chinese for third-party apps that ship none (django-axes), in
+# locale/zh_Hans/LC_MESSAGES/django.po: after editing it, compile it and commit
+# both files. The compiled .mo is committed, like every Django app's, so that
+# running the site needs no gettext; this target needs Debian's gettext.
+messages: export DJANGO_DEBUG ?= 1
+messages: install
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore .venv --ignore node_modules
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,6 +1,9 @@
+import gettext
 import re
+from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -395,3 +398,36 @@ def test_majors_pasted_as_a_json_list_are_read_as_that_list(
     assert save_posting(admin_client, posting_with_duties, data).status_code == 302
     posting_with_duties.refresh_from_db()
     assert posting_with_duties.majors == ["中文", "新闻"]
+
+
+# --- django-axes in Chinese --------------------------------------------------------
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+def test_the_admin_names_login_throttling_and_its_records_in_chinese(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    for name in ("登录保护", "登录尝试", "登录失败记录", "登录日志"):
+        assert name in page
+    for english in ("Axes", "Access attempts", "Access failures", "Access logs"):
+        assert english not in page
+    AccessAttempt.objects.create(
+        username="wang",
+        ip_address="127.0.0.1",
+        user_agent="Firefox",
+        path_info="/admin/login/",
+        failures_since_start=2,
+    )
+    columns = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
+    for heading in ("IP 地址", "浏览器标识", "用户名", "尝试时间", "失败次数"):
+        assert heading in columns.content.decode()
+
+
+def test_the_committed_compiled_catalogue_matches_its_source():
+    source = (LOCALE / "django.po").read_text(encoding="utf-8")
+    entries = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', source, re.MULTILINE)
+    assert len(entries) >= 20
+    with (LOCALE / "django.mo").open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    # An entry added or changed without `make messages` is missing here.
+    assert [(m, catalogue.gettext(m)) for m, _ in entries] == entries
