@@ -257,7 +257,7 @@ class OrderedItemFormSet(BaseInlineFormSet):
             # saves do, each from the row's old number to its new one.
             items = self.model._default_manager.filter(**{self.fk.name: self.instance})
             in_use = items.aggregate(top=Max("position"))["top"] or 0
-            top = max(in_use, *(form.instance.position for form in kept))
+            top = max([in_use, *(form.instance.position for form in kept)])
             for spare, pk in enumerate(moving, start=top + 1):
                 items.filter(pk=pk).update(position=spare)
         return super().save(commit)

@@ -331,6 +331,14 @@ def test_a_duty_moves_into_the_place_of_one_deleted(admin_client, posting_with_d
     assert duty_order(posting_with_duties) == [(1, "负责客户维护。")]
 
 
+def test_every_duty_can_be_deleted_at_once(admin_client, posting_with_duties):
+    data = posting_form(posting_with_duties)
+    data["duties-0-DELETE"] = data["duties-1-DELETE"] = "on"
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 302
+    assert duty_order(posting_with_duties) == []
+
+
 def test_a_number_given_to_two_duties_is_refused_with_a_message(
     admin_client, posting_with_duties
 ):
