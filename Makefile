@@ -11,15 +11,19 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor
+.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 
+# -qq: pip's warnings about the machine's own configuration (an unreachable
+# find-links location, say) come once per package; errors still show.
+PIP_INSTALL := $(BIN)/python -m pip install -qq --no-warn-script-location
+
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -37,14 +41,30 @@ seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_seeds
 
-# Tests run with DEBUG off, like production; the key only signs test sessions,
-# and the live test server speaks plain HTTP, so no redirect to HTTPS.
-# A superuser for the admin at http://127.0.0.1:8000/admin/ (asks for a password).
+# A superuser for the admin at http://127.0.0.1:8000/admin/. On a terminal it
+# asks for the name and password; with DJANGO_SUPERUSER_USERNAME and
+# DJANGO_SUPERUSER_PASSWORD set (and DJANGO_SUPERUSER_EMAIL, optional) it asks
+# nothing. Without either it fails: Django's createsuperuser would skip the
+# account silently and exit 0.
 admin: export DJANGO_DEBUG ?= 1
 admin: install
+	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ] && [ -z "$$DJANGO_SUPERUSER_USERNAME" ]; then \
+		echo "make admin: DJANGO_SUPERUSER_PASSWORD is set but DJANGO_SUPERUSER_USERNAME is not; set both." >&2; \
+		exit 1; \
+	elif [ -z "$$DJANGO_SUPERUSER_PASSWORD" ] && [ ! -t 0 ]; then \
+		echo "make admin: no terminal to ask for a password, and DJANGO_SUPERUSER_PASSWORD is not set." >&2; \
+		echo "Run it on a terminal, or: DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='...' make admin" >&2; \
+		exit 1; \
+	fi
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createsuperuser
+	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
+		DJANGO_SUPERUSER_EMAIL="$${DJANGO_SUPERUSER_EMAIL-}" $(BIN)/python manage.py createsuperuser --noinput; \
+	else \
+		$(BIN)/python manage.py createsuperuser; \
+	fi
 
+# Tests run with DEBUG off, like production; the key only signs test sessions,
+# and the live test server speaks plain HTTP, so no redirect to HTTPS.
 test: export DJANGO_SECRET_KEY ?= insecure-test-only-key
 test: export DJANGO_SECURE_SSL_REDIRECT ?= 0
 test: install test-prerequisites
@@ -59,7 +79,19 @@ test-prerequisites:
 	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then SUDO=sudo; \
 	else echo "The tests need Debian's $(TEST_PACKAGES): apt-get install $(TEST_PACKAGES)" >&2; exit 1; fi; \
 	echo "Installing Debian's $(TEST_PACKAGES) for the browser and spreadsheet tests"; \
-	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES)
+	log=$$(mktemp); \
+	if ! { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES); } >"$$log" 2>&1; then \
+		cat "$$log" >&2; rm -f "$$log"; exit 1; \
+	fi; \
+	rm -f "$$log"
+
+# Chinese for third-party apps that ship none (django-axes), in
+# locale/zh_Hans/LC_MESSAGES/django.po: after editing it, compile it and commit
+# both files. The compiled .mo is committed, like every Django app's, so that
+# running the site needs no gettext; this target needs Debian's gettext.
+messages: export DJANGO_DEBUG ?= 1
+messages: install
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore .venv --ignore node_modules
 
 lint: install
 	$(BIN)/ruff check .

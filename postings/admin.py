@@ -6,11 +6,17 @@ recruiters view and export them. The scope lives in the few hooks of
 InstitutionScopedAdmin; see postings.access.
 """
 
+import json
+import re
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db import models
+from django.db.models import Count, Max
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -163,23 +169,130 @@ class CertificateAdmin(admin.ModelAdmin):
     search_fields = ("name", "full_name")
 
 
-class PostingLocationInline(admin.TabularInline):
+# --- Ordered items: duties, requirements and work locations
+
+MAX_POSITION = 9999
+
+
+class OrderedItemForm(forms.ModelForm):
+    """An item whose 顺序 may be left empty: the formset numbers it."""
+
+    # Declared, and excluded from the model's validation (Meta.exclude): the
+    # formset checks the numbers of all rows at once. Checked row by row
+    # against the database, the unique (posting, position) would refuse both
+    # halves of a swap, the commonest reorder.
+    position = forms.IntegerField(
+        label="顺序",
+        required=False,
+        min_value=0,
+        max_value=MAX_POSITION,
+        help_text="留空则排在最后；可拖动或用 ↑ ↓ 调整。",
+        widget=forms.NumberInput(
+            attrs={"class": "item-position", "placeholder": "自动"}
+        ),
+    )
+
+    class Meta:
+        exclude = ("position",)  # noqa: DJ006 (see above; the admin sets fields)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("position", self.instance.position)
+
+
+class OrderedItemFormSet(BaseInlineFormSet):
+    """Numbers the rows left without a 顺序 after the others, refuses a
+    number given twice, and saves a reorder past the unique constraint."""
+
+    def _kept_forms(self):
+        deleted = self.deleted_forms
+        return [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and form not in deleted
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+
+    def clean(self):
+        super().clean()
+        kept = self._kept_forms()
+        typed = [form.cleaned_data["position"] for form in kept]
+        given = [number for number in typed if number is not None]
+        repeated = sorted({number for number in given if given.count(number) > 1})
+        if repeated:
+            numbers = "、".join(str(number) for number in repeated)
+            raise forms.ValidationError(
+                f"顺序 {numbers} 用了不止一次：每一行的顺序应各不相同"
+                "（留空则自动排在最后）。",
+                code="repeated_position",
+            )
+        following = max(given, default=0)
+        for form in kept:
+            if form.cleaned_data["position"] is None:
+                following += 1
+                form.cleaned_data["position"] = following
+        if following > MAX_POSITION:
+            raise forms.ValidationError(
+                f"顺序最大为 {MAX_POSITION}：请把较大的顺序改小。",
+                code="position_too_large",
+            )
+
+    def save(self, commit=True):
+        kept = self._kept_forms()
+        moving = [
+            form.instance.pk
+            for form in kept
+            if form.instance.pk is not None
+            and form.instance.position != form.cleaned_data["position"]
+        ]
+        moving += [form.instance.pk for form in self.deleted_forms if form.instance.pk]
+        for form in kept:
+            form.instance.position = form.cleaned_data["position"]
+        if commit and moving:
+            # First move the rows that change or go out of the way past every
+            # number in use, old or new, so no save below meets its new number
+            # still held by another row. update() records no history: the
+            # saves do, each from the row's old number to its new one.
+            items = self.model._default_manager.filter(**{self.fk.name: self.instance})
+            in_use = items.aggregate(top=Max("position"))["top"] or 0
+            top = max([in_use, *(form.instance.position for form in kept)])
+            for spare, pk in enumerate(moving, start=top + 1):
+                items.filter(pk=pk).update(position=spare)
+        return super().save(commit)
+
+
+class OrderedItemInline(admin.TabularInline):
+    """Rows numbered by the formset, reordered by drag or ↑ ↓ (admin-ordering.js)."""
+
+    form = OrderedItemForm
+    formset = OrderedItemFormSet
+    classes = ("ordered-items",)
+    extra = 0
+    # An item is a sentence or two: three lines, not Django's ten.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}
+    }
+
+    class Media:
+        js = ("postings/js/admin-ordering.js",)
+
+
+class PostingLocationInline(OrderedItemInline):
     model = PostingLocation
     autocomplete_fields = ("location",)
     fields = ("position", "location")
-    extra = 0
 
 
-class DutyInline(admin.TabularInline):
+class DutyInline(OrderedItemInline):
     model = Duty
     fields = ("position", "text")
-    extra = 0
 
 
-class RequirementInline(admin.TabularInline):
+class RequirementInline(OrderedItemInline):
     model = Requirement
     fields = ("position", "section", "text", "is_preferred")
-    extra = 0
 
 
 class PostingCertificateInline(admin.TabularInline):
@@ -187,6 +300,83 @@ class PostingCertificateInline(admin.TabularInline):
     autocomplete_fields = ("certificate",)
     fields = ("certificate", "is_preferred", "evidence")
     extra = 0
+
+
+# --- 专业: a list typed as text
+
+
+class SeparatedListField(forms.CharField):
+    """A list of short names typed as text, 中文、新闻 (or separated by , ，
+    ; ；), and shown the same way; for a JSON list field such as
+    Posting.majors, which Django would show and read as raw JSON."""
+
+    separators = re.compile(r"[、,，;；\n]+")
+    default_error_messages = {
+        "brackets": (
+            "请直接填写名称，用“、”或逗号分隔，不要加括号或引号，例如：中文、新闻。"
+        ),
+        "too_long": (
+            "“%(item)s”太长（每项最多 %(limit)s 个字）：多项之间请用“、”或逗号分隔。"
+        ),
+    }
+
+    def __init__(self, *, item_length=30, **kwargs):
+        self.item_length = item_length
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vTextField"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "、".join(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return list(value)
+        text = super().to_python(value)
+        items = self._json_list(text)
+        if items is None:
+            if re.search(r"[\[\]{}\"]", text):
+                raise forms.ValidationError(
+                    self.error_messages["brackets"], code="brackets"
+                )
+            items = self.separators.split(text)
+        names = []
+        for item in (item.strip() for item in items):
+            if len(item) > self.item_length:
+                raise forms.ValidationError(
+                    self.error_messages["too_long"],
+                    code="too_long",
+                    params={"item": item, "limit": self.item_length},
+                )
+            if item and item not in names:
+                names.append(item)
+        return names
+
+    @staticmethod
+    def _json_list(text):
+        """A pasted JSON list (["中文", "新闻"]) is read as the list it is."""
+        if not text.startswith("["):
+            return None
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(items, list) and all(isinstance(item, str) for item in items):
+            return items
+        return None
+
+
+class PostingAdminForm(forms.ModelForm):
+    majors = SeparatedListField(
+        label="专业",
+        required=False,
+        help_text="多个专业用“、”或逗号分隔，例如：中文、新闻。",
+    )
+
+    class Meta:
+        model = Posting
+        fields = ("majors",)  # the others as the admin's fieldsets list them
 
 
 class ProvinceListFilter(admin.SimpleListFilter):
@@ -205,16 +395,18 @@ class ProvinceListFilter(admin.SimpleListFilter):
 
 @admin.register(Posting)
 class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
+    form = PostingAdminForm
+    # Seven columns that fit a 1366 px laptop beside the filters: the
+    # department under its institution, and 职级 and 类别 together (a source
+    # states one or the other).
     list_display = (
         "title",
-        "institution",
-        "department",
-        "grade",
-        "category",
+        "organisation",
+        "grade_and_category",
         "headcount",
         "status",
-        "published_on",
-        "closes_on",
+        "published",
+        "closes",
     )
     list_display_links = ("title",)
     list_select_related = ("institution__parent", "department__institution")
@@ -293,6 +485,26 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
     )
     object_history_template = "admin/postings/posting/object_history.html"
     object_history_list_template = "admin/postings/posting/object_history_list.html"
+
+    @admin.display(description="招聘机构 / 部门", ordering="institution")
+    def organisation(self, obj):
+        if obj.department is None:
+            return str(obj.institution)
+        return format_html(
+            '{}<span class="department">{}</span>', obj.institution, obj.department.name
+        )
+
+    @admin.display(description="职级 / 类别", ordering="grade")
+    def grade_and_category(self, obj):
+        return " · ".join(part for part in (obj.grade, obj.category) if part) or "-"
+
+    @admin.display(description="发布日期", ordering="published_on")
+    def published(self, obj):
+        return obj.published_on.isoformat() if obj.published_on else "-"
+
+    @admin.display(description="报名截止", ordering="closes_on")
+    def closes(self, obj):
+        return obj.closes_on.isoformat() if obj.closes_on else "-"
 
     @admin.display(description="来源")
     def source_reference(self, obj):

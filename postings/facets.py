@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from .models import Education
 
 FACET_LIMIT = 30
+# Options a facet box shows before "更多": the rest open below it, so no box
+# scrolls inside the page (an inner scroll cuts its last row in half).
+FACET_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,19 @@ class FacetGroup:
     name: str
     label: str
     options: list
+
+    @property
+    def first_options(self):
+        return self.options[:FACET_SHOWN]
+
+    @property
+    def more_options(self):
+        return self.options[FACET_SHOWN:]
+
+    @property
+    def more_selected(self):
+        """A ticked option among the rest keeps them open, in sight."""
+        return any(option.selected for option in self.more_options)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,13 @@ app_name = "postings"
 urlpatterns = [
     path(
         "",
+        # Outside the page cache, which would answer for the URL without them.
         # A candidate's remembered situation marks the cards: their page.
-        cache_unless_remembered(views.PostingListView.as_view(), caching.listing_page),
+        views.without_empty_parameters(
+            cache_unless_remembered(
+                views.PostingListView.as_view(), caching.listing_page
+            )
+        ),
         name="posting_list",
     ),
     path(

@@ -1,12 +1,14 @@
+import functools
 import json
 import threading
 from collections import OrderedDict
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
 from django.db.models import Q, prefetch_related_objects
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -99,6 +101,32 @@ def in_order(queryset, ids):
     """The postings with these ids, in this order, in one query."""
     found = queryset.filter(pk__in=ids).in_bulk()
     return [found[pk] for pk in ids if pk in found]
+
+
+def without_empty_parameters(view):
+    """Redirect ``/?q=客户经理&education=&age=`` to ``/?q=客户经理``.
+
+    An empty field is no filter; dropping it gives each filter one URL, so
+    links built from it (pages, chips, exports) carry no empty parameters
+    either. The other parameters keep their order and repeats.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        # WSGI hands the query string over as Latin-1; it is UTF-8.
+        query = get_bytes_from_wsgi(request.META, "QUERY_STRING", "").decode(
+            "utf-8", "replace"
+        )
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(name, value) for name, value in pairs if value.strip()]
+        if len(kept) < len(pairs):
+            clean = urlencode(kept)
+            return HttpResponsePermanentRedirect(
+                f"{request.path}?{clean}" if clean else request.path
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class PostingListView(FilterView):

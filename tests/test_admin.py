@@ -1,4 +1,9 @@
+import gettext
+import re
+from pathlib import Path
+
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -10,6 +15,7 @@ from postings.models import (
     Certificate,
     Department,
     DepartmentDescription,
+    Duty,
     InstitutionAccess,
     Posting,
     PostingCertificate,
@@ -203,3 +209,239 @@ def test_a_posting_started_from_a_role_is_saved_as_a_draft(
     assert posting.status == Posting.Status.DRAFT
     assert [d.text for d in posting.duties.all()] == ["负责业务管理。"]
     assert "负责业务管理" in posting.search.document
+
+
+# --- Posting form: numbering and reordering items, 专业 as text ------------------
+
+
+def posting_form(posting, *, duties=None, **overrides):
+    """The posting's change form as posted back, with ``duties`` as
+    (id or None, position, text) rows when given."""
+    data = {
+        "title": posting.title,
+        "institution": posting.institution_id,
+        "headcount": posting.headcount or "",
+        "published_on": posting.published_on.isoformat(),
+        "majors": "、".join(posting.majors),
+    }
+    for prefix in ("posting_locations", "requirements", "posting_certificates"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    if duties is None:
+        duties = [(d.pk, d.position, d.text) for d in posting.duties.all()]
+    data["duties-TOTAL_FORMS"] = str(len(duties))
+    data["duties-INITIAL_FORMS"] = str(sum(1 for pk, _, _ in duties if pk))
+    for index, (pk, position, text) in enumerate(duties):
+        data[f"duties-{index}-id"] = pk or ""
+        data[f"duties-{index}-posting"] = posting.pk
+        data[f"duties-{index}-position"] = "" if position is None else position
+        data[f"duties-{index}-text"] = text
+    data.update(overrides)
+    return data
+
+
+def save_posting(client, posting, data):
+    return client.post(
+        reverse("admin:postings_posting_change", args=[posting.pk]), data
+    )
+
+
+@pytest.fixture
+def posting_with_duties(make_posting, make_institution):
+    # No locations or requirements: the form below posts only the duties.
+    return make_posting(
+        institution=make_institution("新疆区分行"),
+        locations=(),
+        requirements=(),
+        duties=("负责客户营销。", "负责客户维护。"),
+    )
+
+
+def duty_order(posting):
+    return list(posting.duties.values_list("position", "text"))
+
+
+def test_a_new_duty_left_without_a_number_goes_after_the_others(
+    admin_client, posting_with_duties
+):
+    first, second = posting_with_duties.duties.all()
+    data = posting_form(
+        posting_with_duties,
+        duties=[
+            (first.pk, 1, first.text),
+            (second.pk, 2, second.text),
+            (None, None, "负责贷后管理。"),
+            (None, None, "完成领导交办的其他工作。"),
+        ],
+    )
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 302
+    assert duty_order(posting_with_duties) == [
+        (1, "负责客户营销。"),
+        (2, "负责客户维护。"),
+        (3, "负责贷后管理。"),
+        (4, "完成领导交办的其他工作。"),
+    ]
+
+
+def test_a_new_posting_numbers_its_duties_in_the_order_given(
+    admin_client, make_institution
+):
+    institution = make_institution("某银行")
+    data = {
+        "title": "柜员",
+        "institution": institution.pk,
+        "duties-TOTAL_FORMS": "2",
+        "duties-INITIAL_FORMS": "0",
+        "duties-0-text": "负责柜面业务。",
+        "duties-1-text": "负责现金管理。",
+    }
+    for prefix in ("posting_locations", "requirements", "posting_certificates"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = admin_client.post(reverse("admin:postings_posting_add"), data)
+    assert response.status_code == 302
+    assert duty_order(Posting.objects.get(title="柜员")) == [
+        (1, "负责柜面业务。"),
+        (2, "负责现金管理。"),
+    ]
+
+
+def test_two_duties_swap_places_and_the_history_records_both_moves(
+    admin_client, posting_with_duties
+):
+    first, second = posting_with_duties.duties.all()
+    data = posting_form(
+        posting_with_duties,
+        duties=[(first.pk, 2, first.text), (second.pk, 1, second.text)],
+    )
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 302
+    assert duty_order(posting_with_duties) == [
+        (1, "负责客户维护。"),
+        (2, "负责客户营销。"),
+    ]
+    for duty, old, new in ((first, 1, 2), (second, 2, 1)):
+        versions = Duty.history.filter(id=duty.pk).order_by("history_date")
+        assert [v.position for v in versions] == [old, new]
+
+
+def test_a_duty_moves_into_the_place_of_one_deleted(admin_client, posting_with_duties):
+    first, second = posting_with_duties.duties.all()
+    data = posting_form(
+        posting_with_duties,
+        duties=[(first.pk, 1, first.text), (second.pk, 2, second.text)],
+    )
+    data["duties-0-DELETE"] = "on"
+    data["duties-1-position"] = "1"
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 302
+    assert duty_order(posting_with_duties) == [(1, "负责客户维护。")]
+
+
+def test_every_duty_can_be_deleted_at_once(admin_client, posting_with_duties):
+    data = posting_form(posting_with_duties)
+    data["duties-0-DELETE"] = data["duties-1-DELETE"] = "on"
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 302
+    assert duty_order(posting_with_duties) == []
+
+
+def test_a_number_given_to_two_duties_is_refused_with_a_message(
+    admin_client, posting_with_duties
+):
+    first, second = posting_with_duties.duties.all()
+    data = posting_form(
+        posting_with_duties,
+        duties=[(first.pk, 1, first.text), (second.pk, 1, second.text)],
+    )
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 200
+    assert "顺序 1 用了不止一次" in response.content.decode()
+    assert duty_order(posting_with_duties) == [
+        (1, "负责客户营销。"),
+        (2, "负责客户维护。"),
+    ]
+
+
+def test_majors_are_shown_and_typed_as_a_list_of_names(
+    admin_client, posting_with_duties
+):
+    posting_with_duties.majors = ["中文", "新闻"]
+    posting_with_duties.save()
+    url = reverse("admin:postings_posting_change", args=[posting_with_duties.pk])
+    page = admin_client.get(url).content.decode()
+    assert re.search(r'<input type="text" name="majors" value="中文、新闻"', page)
+
+    data = posting_form(posting_with_duties, majors="会计，金融; 法律、会计,计算机类")
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 302
+    posting_with_duties.refresh_from_db()
+    assert posting_with_duties.majors == ["会计", "金融", "法律", "计算机类"]
+
+    response = save_posting(
+        admin_client, posting_with_duties, posting_form(posting_with_duties, majors="")
+    )
+    assert response.status_code == 302
+    posting_with_duties.refresh_from_db()
+    assert posting_with_duties.majors == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ('["中文", "新闻"', "不要加括号或引号"),
+        ("{中文}", "不要加括号或引号"),
+        ("中文 新闻 法律 经济 金融 会计 管理 计算机 统计 数学 英语", "太长"),
+    ],
+)
+def test_majors_typed_wrongly_get_a_clear_message(
+    admin_client, posting_with_duties, typed, message
+):
+    data = posting_form(posting_with_duties, majors=typed)
+    response = save_posting(admin_client, posting_with_duties, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["majors"]
+    assert message in errors[0]
+    posting_with_duties.refresh_from_db()
+    assert posting_with_duties.majors == []
+
+
+def test_majors_pasted_as_a_json_list_are_read_as_that_list(
+    admin_client, posting_with_duties
+):
+    data = posting_form(posting_with_duties, majors='["中文", "新闻"]')
+    assert save_posting(admin_client, posting_with_duties, data).status_code == 302
+    posting_with_duties.refresh_from_db()
+    assert posting_with_duties.majors == ["中文", "新闻"]
+
+
+# --- django-axes in Chinese --------------------------------------------------------
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+def test_the_admin_names_login_throttling_and_its_records_in_chinese(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    for name in ("登录保护", "登录尝试", "登录失败记录", "登录日志"):
+        assert name in page
+    for english in ("Axes", "Access attempts", "Access failures", "Access logs"):
+        assert english not in page
+    AccessAttempt.objects.create(
+        username="wang",
+        ip_address="127.0.0.1",
+        user_agent="Firefox",
+        path_info="/admin/login/",
+        failures_since_start=2,
+    )
+    columns = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
+    for heading in ("IP 地址", "浏览器标识", "用户名", "尝试时间", "失败次数"):
+        assert heading in columns.content.decode()
+
+
+def test_the_committed_compiled_catalogue_matches_its_source():
+    source = (LOCALE / "django.po").read_text(encoding="utf-8")
+    entries = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', source, re.MULTILINE)
+    assert len(entries) >= 20
+    with (LOCALE / "django.mo").open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    # An entry added or changed without `make messages` is missing here.
+    assert [(m, catalogue.gettext(m)) for m, _ in entries] == entries

@@ -4,6 +4,7 @@ live server with the seed data. Screenshots land in test-artifacts/."""
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -566,4 +567,220 @@ def test_hr_editor_imports_a_table_and_sees_the_change_in_public(
     public.goto(f"{site}{target.get_absolute_url()}")
     expect(public.get_by_text("负责导入测试新增的职责。")).to_be_visible()
     expect(public.locator("main")).to_contain_text("17")
+    assert violations == []
+
+
+# --- Layout: facet boxes, long words on a phone, clean filter URLs ----------------
+
+LONG_LATIN_TITLE = "InternationalSettlementAndTradeFinanceRelationshipManagement"
+
+
+def page_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_long_latin_titles_wrap_on_a_phone(
+    new_page, site, make_posting, make_institution
+):
+    posting = make_posting(
+        title=LONG_LATIN_TITLE,
+        institution=make_institution("LongDistanceTradeFinanceCorporationLimited"),
+        department="CrossBorderSettlementOperationsDepartment",
+    )
+    phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto(f"{site}/?employer=LongDistanceTradeFinanceCorporationLimited")
+    expect(phone.get_by_role("link", name=LONG_LATIN_TITLE)).to_be_visible()
+    assert page_width(phone) <= PHONE["width"]
+    shoot(phone, "listing-long-title-phone")
+    phone.goto(f"{site}{posting.get_absolute_url()}")
+    expect(phone.get_by_role("heading", level=1)).to_have_text(LONG_LATIN_TITLE)
+    assert page_width(phone) <= PHONE["width"]
+    shoot(phone, "detail-long-title-phone")
+
+
+def test_facet_boxes_show_every_row_whole(new_page, site):
+    page = new_page()
+    page.goto(site)
+    filters = page.locator(".filters")
+    # No box scrolls inside the page, so none cuts a row; long names wrap.
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.filters *')]
+            .filter(el => getComputedStyle(el).overflowY !== 'visible'
+                          && el.scrollHeight > el.clientHeight + 1)
+            .map(el => el.tagName)"""
+    )
+    assert clipped == []
+    institutions = filters.get_by_role("group", name="招聘机构")
+    institutions.get_by_text("其余", exact=False).click()
+    heilongjiang = institutions.get_by_role("checkbox", name=re.compile("黑龙江省分行"))
+    expect(heilongjiang).to_be_visible()
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.facet label')]
+            .filter(label => label.offsetParent !== null)
+            .filter(label => {
+                const box = label.closest('fieldset').getBoundingClientRect();
+                const row = label.getBoundingClientRect();
+                return row.right > box.right + 1 || row.left < box.left - 1;
+            })
+            .map(label => label.textContent.trim())"""
+    )
+    assert cut == []
+    heilongjiang.check()
+    page.wait_for_url(re.compile("institution="))
+    # The ticked option is among the rest, which stay open.
+    expect(
+        page.get_by_role("group", name="招聘机构").get_by_role(
+            "checkbox", name=re.compile("黑龙江省分行")
+        )
+    ).to_be_checked()
+    expect(
+        page.get_by_role("group", name="招聘机构").locator("details")
+    ).to_have_attribute("open", "")
+    filters.screenshot(path=ARTIFACTS / "listing-facets-desktop.png")
+
+
+def test_filter_forms_send_only_the_fields_filled_in(new_page, site):
+    page = new_page()
+    requested = []
+    page.on(
+        "request",
+        lambda request: (
+            requested.append(request.url) if request.is_navigation_request() else None
+        ),
+    )
+    page.goto(site)
+    page.get_by_role("group", name="省份").get_by_role(
+        "checkbox", name=re.compile("北京")
+    ).check()
+    page.wait_for_url(re.compile("province="))
+    page.get_by_label("关键词").fill("经理")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_url(re.compile("q="))
+    page.get_by_label("排序").select_option("title")
+    page.wait_for_url(re.compile("sort=title"))
+    # What the forms sent, not what a redirect made of it.
+    sent = [
+        parse_qsl(urlsplit(url).query, keep_blank_values=True) for url in requested[1:]
+    ]
+    assert sent == [
+        [("province", "北京")],
+        [("q", "经理"), ("province", "北京")],
+        [("q", "经理"), ("province", "北京"), ("sort", "title")],
+    ]
+
+
+# --- The HR admin on a laptop ----------------------------------------------------
+
+
+def signed_in(new_page, site, user, viewport=LAPTOP):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page = new_page(viewport=viewport)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}]
+    )
+    return page
+
+
+def sideways_overflow(page):
+    """How far the page, or any scrolling box on it (the changelist's table),
+    is wider than what it shows."""
+    return page.evaluate(
+        """() => Math.max(
+            document.documentElement.scrollWidth - window.innerWidth,
+            ...[...document.querySelectorAll('#content *')]
+                .filter(el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX))
+                .map(el => el.scrollWidth - el.clientWidth))"""
+    )
+
+
+def test_admin_pages_fit_a_laptop_screen(new_page, site, admin_user):
+    from postings.models import Posting
+
+    posting = Posting.objects.get(
+        source_document="000_6f3e1b58b6c4ffdc.txt", source_row=43
+    )
+    page = signed_in(new_page, site, admin_user)
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    violations = csp_violations(page)
+    pages = {
+        "admin-changelist-laptop": "/admin/postings/posting/",
+        "admin-change-laptop": f"/admin/postings/posting/{posting.pk}/change/",
+        "admin-add-laptop": "/admin/postings/posting/add/",
+        "admin-import-laptop": "/admin/postings/posting/import/",
+    }
+    for name, path in pages.items():
+        page.goto(f"{site}{path}")
+        assert sideways_overflow(page) <= 0, name
+        icon = page.locator('link[rel="icon"]').get_attribute("href")
+        assert page.request.get(f"{site}{icon}").ok, name
+        sidebar = page.locator("#nav-sidebar")
+        expect(sidebar).to_contain_text("登录保护")
+        expect(sidebar).not_to_contain_text("Access attempts")
+        shoot(page, name)
+
+        if name == "admin-changelist-laptop":
+            # Titles keep whole words: no column squeezed to a few characters.
+            narrowest = page.evaluate(
+                """() => Math.min(...[...document.querySelectorAll('td.field-title')]
+                    .map(cell => cell.getBoundingClientRect().width))"""
+            )
+            assert narrowest >= 100
+            expect(page.locator("th.column-closes")).to_be_in_viewport()
+        if name == "admin-change-laptop":
+            # An inline row shows its text once, in its field.
+            expect(page.locator("#duties-group textarea").first).to_be_visible()
+            expect(page.locator("#duties-group td.original p").first).to_be_hidden()
+    assert missing == []
+    assert violations == []
+
+
+def test_hr_reorders_duties_by_arrows_and_drag_and_adds_one_without_a_number(
+    new_page, live_server, admin_user, make_posting
+):
+    posting = make_posting(
+        title="客户经理",
+        duties=("负责甲。", "负责乙。", "负责丙。"),
+        requirements=(),
+        locations=(),
+    )
+    page = signed_in(new_page, live_server.url, admin_user)
+    violations = csp_violations(page)
+    page.goto(f"{live_server.url}/admin/postings/posting/{posting.pk}/change/")
+    duties = page.locator("#duties-group")
+    rows = duties.locator("tbody tr.form-row:not(.empty-form)")
+
+    def texts():
+        return [row.locator("textarea").input_value() for row in rows.all()]
+
+    def numbers():
+        return [
+            row.locator(".field-position input").input_value() for row in rows.all()
+        ]
+
+    rows.nth(0).get_by_role("button", name="下移").click()
+    assert texts() == ["负责乙。", "负责甲。", "负责丙。"]
+    assert numbers() == ["1", "2", "3"]
+    rows.nth(2).get_by_role("button", name="拖动调整顺序").drag_to(
+        rows.nth(0), target_position={"x": 20, "y": 5}
+    )
+    assert texts() == ["负责丙。", "负责乙。", "负责甲。"]
+    assert numbers() == ["1", "2", "3"]
+
+    duties.get_by_role("button", name=re.compile("添加另一个")).click()
+    rows.nth(3).locator("textarea").fill("完成领导交办的其他工作。")
+    assert rows.nth(3).locator(".field-position input").input_value() == ""
+    expect(rows.nth(3).get_by_role("button", name="上移")).to_be_visible()
+    shoot(page, "admin-duties-reordered")
+    page.get_by_role("button", name="保存并继续编辑").click()
+    expect(page.locator(".messagelist")).to_contain_text("成功")
+    assert list(posting.duties.values_list("position", "text")) == [
+        (1, "负责丙。"),
+        (2, "负责乙。"),
+        (3, "负责甲。"),
+        (4, "完成领导交办的其他工作。"),
+    ]
     assert violations == []

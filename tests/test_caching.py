@@ -174,9 +174,12 @@ def test_parameters_the_listing_ignores_share_a_page(client, make_posting):
     for params in (
         {"province": "新疆", "utm_source": "weixin"},
         {"province": "新疆", "nonce": "8c1f"},
-        {"province": "新疆", "education": "", "experience": ""},
     ):
         assert listing(client, **params)["X-Page-Cache"] == "hit", params
+    # Empty fields are redirected away, to the cached page.
+    redirect = listing(client, province="新疆", education="", experience="")
+    assert redirect.status_code == 301
+    assert client.get(redirect["Location"])["X-Page-Cache"] == "hit"
 
 
 def test_errors_are_not_cached(client):

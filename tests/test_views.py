@@ -4,6 +4,8 @@ feeds, sitemap and robots, against the imported seed data."""
 import datetime
 import json
 import re
+from html import unescape
+from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
 import pytest
@@ -471,3 +473,86 @@ def test_robots_txt(client):
     content = response.content.decode()
     assert "Disallow: /admin/" in content
     assert "Sitemap: http://testserver/sitemap.xml" in content
+
+
+# --- Filter URLs without empty parameters ----------------------------------------
+
+
+def test_listing_redirects_a_url_with_empty_parameters_to_the_same_url_without_them(
+    client,
+):
+    response = client.get(
+        "/?education=&q=%E5%AE%A2%E6%88%B7%E7%BB%8F%E7%90%86&experience="
+        "&province=%E6%96%B0%E7%96%86&age=&province=%E5%8C%97%E4%BA%AC&sort=title"
+    )
+    assert response.status_code == 301
+    path, _, query = response["Location"].partition("?")
+    assert path == reverse("postings:posting_list")
+    assert parse_qsl(query, keep_blank_values=True) == [
+        ("q", "客户经理"),
+        ("province", "新疆"),
+        ("province", "北京"),
+        ("sort", "title"),
+    ]
+
+
+def test_listing_with_nothing_but_empty_parameters_redirects_to_the_bare_listing(
+    client,
+):
+    response = client.get("/?education=&experience=&age=&q=+")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("postings:posting_list")
+
+
+def test_listing_links_never_carry_empty_parameters(client, make_posting):
+    for number in range(3):
+        make_posting(title=f"柜员{number}", locations=("喀什市",))
+    response = client.get(
+        "/?education=&province=新疆&age=&per_page=1&page=2&sort=title", follow=True
+    )
+    assert response.redirect_chain[0][1] == 301
+    assert response.status_code == 200
+    html = response.content.decode()
+    queries = [
+        unescape(href).partition("?")[2]
+        for href in re.findall(r'href="([^"]*\?[^"]*)"', html)
+    ]
+    # Pages, chips, exports, the feed and the alert link all keep the filter.
+    assert len([query for query in queries if "province=" in query]) >= 6
+    for query in queries:
+        assert all(value for _, value in parse_qsl(query, keep_blank_values=True)), (
+            query
+        )
+
+
+def test_facet_boxes_show_their_first_options_and_the_rest_below_more(
+    client, make_posting
+):
+    places = [
+        ("北京市", 9),
+        ("上海市", 8),
+        ("成都市", 7),
+        ("喀什市", 6),
+        ("和田市", 5),
+        ("广州市", 4),
+        ("深圳市", 3),
+        ("武汉市", 2),
+        ("南京市", 1),
+        ("杭州市", 1),
+    ]
+    for place, count in places:
+        for _ in range(count):
+            make_posting(locations=(place,))
+    html = listing(client).content.decode()
+    box = re.search(r"<legend>工作地点</legend>(.*?)</fieldset>", html, re.S).group(1)
+    shown, _, more = box.partition('<details class="more">')
+    assert re.findall(r'name="location" value="([^"]+)"', shown) == [
+        place for place, _ in places[:8]
+    ]
+    assert "其余 2 项" in more
+    assert re.findall(r'name="location" value="([^"]+)"', more) == ["南京市", "杭州市"]
+
+    # A ticked option among the rest keeps them open.
+    html = listing(client, location="杭州市").content.decode()
+    box = re.search(r"<legend>工作地点</legend>(.*?)</fieldset>", html, re.S).group(1)
+    assert '<details class="more" open>' in box

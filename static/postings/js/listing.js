@@ -11,4 +11,16 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const sort = document.getElementById("id_sort");
   if (sort) sort.addEventListener("change", () => sort.form.requestSubmit());
+
+  // A field left empty (不限, no age) is no filter: leave it out of the URL
+  // rather than send "education=&age=". The server redirects such URLs too.
+  for (const form of document.querySelectorAll("form[method=get]")) {
+    form.addEventListener("formdata", (event) => {
+      const entries = [...event.formData.entries()];
+      for (const name of new Set(entries.map(([key]) => key))) event.formData.delete(name);
+      for (const [name, value] of entries) {
+        if (typeof value !== "string" || value.trim() !== "") event.formData.append(name, value);
+      }
+    });
+  }
 });
