@@ -260,6 +260,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     # Parameters in the filters' order, as the listing's form shows them.
     "SORT_OPERATION_PARAMETERS": False,
+    "TAGS": [
+        {"name": "postings", "description": "岗位"},
+        {"name": "facets", "description": "筛选项计数"},
+        {"name": "institutions", "description": "招聘机构"},
+        {"name": "departments", "description": "招聘部门"},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "FacetName": "postings.api.serializers.FACET_CHOICES",
         "PostingStatus": "postings.api.serializers.PUBLIC_STATUSES",
