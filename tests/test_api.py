@@ -231,6 +231,12 @@ def test_a_bad_cursor_is_refused_with_a_message(seeded, client, params, message)
     assert response.json() == {"status": 400, "title": "请求有误", "errors": [message]}
 
 
+def test_the_same_page_always_carries_the_same_cursor(seeded, client):
+    # So an unchanged page's body is byte for byte the same (its ETag says so).
+    first = api(client, "posting_list", {"sort": SORT.TITLE}).content
+    assert api(client, "posting_list", {"sort": SORT.TITLE}).content == first
+
+
 def test_a_tampered_cursor_is_refused(seeded, client):
     token = api(client, "posting_list").json()["next_cursor"]
     payload, _, signature = token.partition(":")

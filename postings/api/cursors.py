@@ -15,9 +15,9 @@ itself; the title order ranks titles among the titles present, which
 change, so a cursor keeps the title and the id; relevance (with a
 keyword) keeps whether the title held the terms, then the newest key.
 
-Tokens are signed with the site's secret key (django.core.signing): a
-cursor that was altered, truncated or made up is refused with a message,
-never followed.
+Tokens are signed with the site's secret key (django.core.signing), without
+a timestamp, so the same page always carries the same token: a cursor that
+was altered, truncated or made up is refused with a message, never followed.
 """
 
 import numpy as np
@@ -36,9 +36,13 @@ WRONG_SORT = "与排序方式不符，翻页时请保持 sort 不变。"
 WRONG_LIST = "不属于这个列表，请原样传回这个列表上一页返回的 next_cursor。"
 
 
+def _signer():
+    return signing.Signer(salt=SALT)  # reads the secret key when used
+
+
 def encode(kind, position):
     """A token for ``position`` in the list ``kind`` ("postings:newest" …)."""
-    return signing.dumps({"k": kind, "p": position}, salt=SALT, compress=True)
+    return _signer().sign_object({"k": kind, "p": position}, compress=True)
 
 
 def decode(token):
@@ -46,7 +50,7 @@ def decode(token):
     if len(token) > MAX_LENGTH:
         raise ValidationError(INVALID, code="bad_cursor")
     try:
-        payload = signing.loads(token, salt=SALT)
+        payload = _signer().unsign_object(token)
     except signing.BadSignature:
         raise ValidationError(INVALID, code="bad_cursor") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("k"), str):
