@@ -5,6 +5,7 @@ environment; see the README's "Configuration" section for the full list.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -226,6 +227,11 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- The JSON API (/api/v1/, postings/api/) -------------------------------------
+API_RATE = os.environ.get("DJANGO_API_RATE", "120/minute")
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE):
+    raise ImproperlyConfigured(
+        "DJANGO_API_RATE must read like 120/minute (per second, minute, hour or day)"
+    )
 # Read-only and anonymous: no authentication, no request bodies, JSON only.
 # Each client (network address) may make DJANGO_API_RATE requests; the
 # counts live in the default cache, so several app servers share them when
@@ -239,7 +245,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "postings.api.protocol.ReadOnlyMetadata",
     "DEFAULT_THROTTLE_CLASSES": ["postings.api.protocol.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "api": os.environ.get("DJANGO_API_RATE", "120/minute"),
+        "api": API_RATE,
     },
     # Behind a TLS proxy the client is the address it forwarded for.
     "NUM_PROXIES": 1 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else None,
