@@ -10,8 +10,10 @@ from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,6 +64,10 @@ def walk(client, params, *, name="posting_list"):
         query = parse_qs(urlsplit(page["next"]).query)
         assert query["cursor"] == [page["next_cursor"]]
         response = api(client, name, {**params, "cursor": page["next_cursor"]})
+
+
+def unused_id(model):
+    return (model.objects.aggregate(Max("pk"))["pk__max"] or 0) + 1000
 
 
 def listing_ids(client, params):
@@ -310,7 +316,7 @@ def test_harmless_odd_queries_are_answered(seeded, client, query):
 def test_a_draft_or_unknown_posting_is_a_json_404(seeded, client, today):
     draft = posting_at(BOC, 1)
     Posting.objects.filter(pk=draft.pk).update(status=Posting.Status.DRAFT)
-    for pk in (draft.pk, 999_999, 2**63 - 1, 2**70):
+    for pk in (draft.pk, unused_id(Posting), 2**63 - 1, 2**70):
         response = client.get(f"/api/v1/postings/{pk}/")
         assert response.status_code == 404
         assert response.json() == {
@@ -412,7 +418,8 @@ def test_one_institution_with_its_departments(seeded, client):
         {"id": d.pk, "name": d.name} for d in xinjiang.departments.order_by("name")
     ]
     assert item["url"] == f"http://testserver/institutions/{xinjiang.pk}/"
-    assert client.get("/api/v1/institutions/999999/").status_code == 404
+    missing = unused_id(Institution)
+    assert client.get(f"/api/v1/institutions/{missing}/").status_code == 404
 
 
 def test_departments(seeded, client):
@@ -427,7 +434,8 @@ def test_departments(seeded, client):
     for item in api(client, "department_list").json()["results"]:
         postings = client.get(item["postings_url"]).json()
         assert postings["count"] == item["open_postings"], item["name"]
-    assert client.get("/api/v1/departments/999999/").status_code == 404
+    missing = unused_id(Department)
+    assert client.get(f"/api/v1/departments/{missing}/").status_code == 404
 
 
 # --- ETag and Last-Modified ----------------------------------------------------------
@@ -545,24 +553,39 @@ def test_a_304_costs_no_query_beyond_catching_up(
 # --- Query counts ---------------------------------------------------------------------
 
 
+def _first(model, **filters):
+    return model.objects.filter(**filters).order_by("pk").first().pk
+
+
 @pytest.mark.parametrize(
     "path, queries",
     [
         # Catching up on the change log, the page's postings and their
         # duties, requirements, locations and certificates.
-        ("/api/v1/postings/?per_page=100", 6),
-        ("/api/v1/postings/?per_page=5&province=北京&sort=title", 6),
-        ("/api/v1/postings/1/", 6),
+        (lambda: "/api/v1/postings/?per_page=100", 6),
+        (lambda: "/api/v1/postings/?per_page=5&province=北京&sort=title", 6),
+        (lambda: f"/api/v1/postings/{_first(Posting)}/", 6),
         # Catching up; the counts are the board's.
-        ("/api/v1/facets/?province=北京&education=本科", 1),
+        (lambda: "/api/v1/facets/?province=北京&education=本科", 1),
         # Catching up and the institutions (and the departments).
-        ("/api/v1/institutions/", 2),
-        ("/api/v1/institutions/2/", 3),
-        ("/api/v1/departments/", 3),
-        ("/api/v1/departments/1/", 3),
+        (lambda: "/api/v1/institutions/", 2),
+        (lambda: f"/api/v1/institutions/{_first(Institution, name='总行部门')}/", 3),
+        (lambda: "/api/v1/departments/", 3),
+        (lambda: f"/api/v1/departments/{_first(Department)}/", 3),
+    ],
+    ids=[
+        "postings",
+        "filtered-postings",
+        "posting",
+        "facets",
+        "institutions",
+        "institution",
+        "departments",
+        "department",
     ],
 )
 def test_query_counts(seeded, client, django_assert_num_queries, path, queries):
+    path = path()
     assert client.get(path).status_code == 200  # loads this process's board
     with django_assert_num_queries(queries):
         assert client.get(path).status_code == 200
@@ -629,10 +652,23 @@ def test_unknown_addresses_are_json_404s_and_a_missing_slash_redirects(client):
     assert redirect["Location"] == "/api/v1/postings/?province=%E5%8C%97%E4%BA%AC"
 
 
-def test_a_client_over_the_rate_is_told_when_to_come_back(seeded, client, settings):
+@pytest.fixture
+def counting_cache(settings):
+    """A real cache, where the rate limit counts (the tests' default forgets)."""
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "api-rate-limit-test",
+        }
     }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_client_over_the_rate_is_told_when_to_come_back(
+    seeded, client, settings, counting_cache
+):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api": "3/minute"},

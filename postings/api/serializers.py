@@ -26,7 +26,8 @@ def _texts(key):
 
 
 class PostingSerializer(serializers.Serializer):
-    """A posting: the JSON export's keys, in its order (see README, "JSON export")."""
+    # The schema shows a serializer's docstring to the API's readers.
+    """岗位：与 JSON 导出相同的键，顺序也相同。"""
 
     id = _number("id")
     url = serializers.URLField(help_text=f"{HEADERS['url']}（岗位页面）")
