@@ -5,6 +5,7 @@ environment; see the README's "Configuration" section for the full list.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -58,11 +59,18 @@ INSTALLED_APPS = [
     "simple_history",
     "jobboard.apps.AxesConfig",  # django-axes, named in Chinese
     "csp",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "postings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own, so every API answer
+    # (an error, a redirect) carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -219,6 +227,68 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- The JSON API (/api/v1/, postings/api/) -------------------------------------
+API_RATE = os.environ.get("DJANGO_API_RATE", "120/minute")
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE):
+    raise ImproperlyConfigured(
+        "DJANGO_API_RATE must read like 120/minute (per second, minute, hour or day)"
+    )
+# Read-only and anonymous: no authentication, no request bodies, JSON only.
+# Each client (network address) may make DJANGO_API_RATE requests; the
+# counts live in the default cache, so several app servers share them when
+# the cache is shared (see "Several app servers" in the README).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "postings.api.protocol.JSONOnly",
+    "DEFAULT_METADATA_CLASS": "postings.api.protocol.ReadOnlyMetadata",
+    "DEFAULT_THROTTLE_CLASSES": ["postings.api.protocol.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": API_RATE,
+    },
+    # Behind a TLS proxy the client is the address it forwarded for.
+    "NUM_PROXIES": 1 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else None,
+    "EXCEPTION_HANDLER": "postings.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "银行招聘岗位 API",
+    "DESCRIPTION": (
+        "银行社会招聘岗位的只读 JSON 接口：岗位（与列表页相同的筛选和排序，"
+        "游标分页）、单个岗位、招聘机构及其层级、招聘部门、筛选项计数。"
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
+    # Parameters in the filters' order, as the listing's form shows them.
+    "SORT_OPERATION_PARAMETERS": False,
+    "TAGS": [
+        {"name": "postings", "description": "岗位"},
+        {"name": "facets", "description": "筛选项计数"},
+        {"name": "institutions", "description": "招聘机构"},
+        {"name": "departments", "description": "招聘部门"},
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "FacetName": "postings.api.serializers.FACET_CHOICES",
+        "PostingStatus": "postings.api.serializers.PUBLIC_STATUSES",
+        "Education": "postings.models.Education.labels",
+    },
+}
+# Any site may read the API from its pages; nothing is sent with
+# credentials, and only reading methods are allowed.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 24 * 3600
 
 # Admin login throttling (django-axes): five failures from one address for one
 # username lock that pair out for an hour; a success clears the count.

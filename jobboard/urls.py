@@ -16,5 +16,6 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("api/v1/", include("postings.api.urls")),
     path("", include("postings.urls")),
 ]
