@@ -8,9 +8,11 @@ import inspect
 from drf_spectacular.utils import OpenApiParameter
 
 from ..filters import (
+    FIT,
     MAX_VALUE_LENGTH,
     MAX_VALUES,
     CandidateFilter,
+    FitFilter,
     InstitutionFilter,
     KeywordFilter,
     PublishedWeekFilter,
@@ -76,6 +78,12 @@ def _filter_schema(name, filter_):
         return _repeated(
             {"type": "string", "pattern": ISO_WEEK},
             f"{label}：在该 ISO 周（周一至周日）发布的岗位，如 2026-W05；可重复",
+        )
+    if isinstance(filter_, FitFilter):
+        return _repeated(
+            {"type": "string", "enum": [FIT]},
+            f"{label}：只要本查询所述情况（学历、工作年限、年龄）完全符合的岗位："
+            "所述要求都满足，且没有须本人确认的条件（证书、倒班、属地）",
         )
     if name == "sort":
         return {
