@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -44,7 +45,7 @@ admin.site.site_header = "银行招聘岗位管理"
 admin.site.site_title = "银行招聘岗位管理"
 admin.site.index_title = "招聘数据"
 
-PROVENANCE_FIELDS = ("source_document", "source_row", "source_lines")
+PROVENANCE_FIELDS = ("source_name", "source_document", "source_row", "source_lines")
 
 
 class InstitutionScopedAdmin(SimpleHistoryAdmin):
@@ -52,6 +53,8 @@ class InstitutionScopedAdmin(SimpleHistoryAdmin):
 
     # The lookup from this admin's model to its institution ("" for Institution).
     institution_path = "institution"
+    # A typed "www.boc.cn" means the https site (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -110,10 +113,11 @@ class InstitutionAdmin(InstitutionScopedAdmin):
     list_select_related = ("parent__parent",)
     list_filter = (("parent", admin.EmptyFieldListFilter),)
     search_fields = ("name", "parent__name")
-    autocomplete_fields = ("parent",)
+    autocomplete_fields = ("parent", "seat")
     readonly_fields = PROVENANCE_FIELDS
     fieldsets = (
         (None, {"fields": ("name", "parent", "description", "note")}),
+        ("网站与所在地", {"fields": ("website", "seat", "seat_evidence")}),
         ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     )
 
@@ -239,6 +243,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
     readonly_fields = (
         "status",
         "employer",
+        "source_name",
         "source_reference",
         "created_at",
         "updated_at",
@@ -273,6 +278,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
             },
         ),
         ("发布", {"fields": ("status", "published_on", "closes_on")}),
+        ("申请方式", {"fields": ("application_url", "application_instructions")}),
         (
             "筛选条件（从任职要求中提取）",
             {
@@ -288,7 +294,15 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         ),
         (
             "来源与记录",
-            {"fields": ("employer", "source_reference", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "employer",
+                    "source_name",
+                    "source_reference",
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
     object_history_template = "admin/postings/posting/object_history.html"

@@ -187,6 +187,19 @@ def test_an_exported_csv_with_formula_like_text_reads_back_unchanged(seeded):
     assert importer.counts == {"unchanged": 77}
 
 
+def test_an_import_leaves_how_to_apply_as_hr_entered_it(seeded):
+    posting = Posting.objects.order_by("pk").first()
+    posting.application_url = "https://jobs.example.com/apply/1"
+    posting.application_instructions = "网申后留意短信。"
+    posting.save()
+    data = edit_xlsx(export_xlsx(), {(row_of(posting), "招聘人数"): 9})
+    assert apply("edited.xlsx", data).counts["changed"] == 1
+    posting.refresh_from_db()
+    assert posting.headcount == 9
+    assert posting.application_url == "https://jobs.example.com/apply/1"
+    assert posting.application_instructions == "网申后留意短信。"
+
+
 def test_a_second_boc_table_imports_without_code_changes(seeded):
     text = (SOURCES / BOC).read_text(encoding="utf-8")
     # The seed file itself matches the seeded postings row for row.
