@@ -297,11 +297,19 @@ class PostingDetailView(DetailView):
         provinces = dict.fromkeys(
             loc.get_province_display() for loc in posting.ordered_locations
         )
+        page_url = self.request.build_absolute_uri(posting.get_absolute_url())
         return super().get_context_data(
             is_open=posting.is_open_on(timezone.localdate()),
             provinces=list(provinces),
             related_postings=related,
-            json_ld=job_posting_json_ld(posting, self.request),
+            canonical_url=page_url,
+            page_description=page_description(posting),
+            # Where to ask when the source says nothing of how to apply.
+            contact_institution=next(
+                (i for i in (posting.institution, posting.employer) if i.website),
+                None,
+            ),
+            json_ld=job_posting_json_ld(posting, page_url),
             **self.eligibility_context(),
             **kwargs,
         )
@@ -340,8 +348,54 @@ _CREDENTIAL_CATEGORY = {
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def job_posting_json_ld(posting, request):
-    """schema.org JobPosting for search engines, safe to embed in a <script>."""
+def page_description(posting):
+    """The page's one-sentence summary, for search results and link previews."""
+    organisation = posting.employer.name
+    if posting.institution_id != posting.employer_id:
+        organisation += posting.institution.name
+    headcount = f"{posting.headcount}人" if posting.headcount else ""
+    places = "、".join(location.name for location in posting.ordered_locations)
+    places = places or "未注明"
+    return f"{organisation}招聘{posting.title}{headcount}，工作地点：{places}。"
+
+
+def _postal_address(location):
+    return {
+        "@type": "PostalAddress",
+        "addressCountry": "CN",
+        "addressRegion": location.get_province_display(),
+        "addressLocality": location.name,
+    }
+
+
+def job_location(posting):
+    """Where the job is, as JobPosting.jobLocation, or None when nothing is
+    known: the posting's work locations, else its institution's seat, said
+    to be the institution's (never an empty list, never an invented place)."""
+    locations = posting.ordered_locations
+    if locations:
+        return [
+            {"@type": "Place", "address": _postal_address(location)}
+            for location in locations
+        ]
+    institution = posting.institution
+    if institution.seat is None:
+        return None
+    return {
+        "@type": "Place",
+        "name": f"{institution.name}（机构所在地）",
+        "description": "招聘机构所在地；来源未写明岗位的工作地点。",
+        "address": _postal_address(institution.seat),
+    }
+
+
+def job_posting_json_ld(posting, page_url):
+    """schema.org JobPosting for search engines, safe to embed in a <script>.
+
+    Only what is known: no jobLocation where neither the posting nor its
+    institution states a place (and no remote-work claim in its stead), no
+    salary, and directApply only when there is a page to apply on.
+    """
     description = render_to_string(
         "postings/includes/job_posting_description.html", {"posting": posting}
     )
@@ -352,6 +406,9 @@ def job_posting_json_ld(posting, request):
     )
     if posting.department:
         unit.append(posting.department.name)
+    hiring_organization = {"@type": "Organization", "name": posting.employer.name}
+    if posting.employer.website:
+        hiring_organization["sameAs"] = posting.employer.website
     data = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
@@ -360,26 +417,18 @@ def job_posting_json_ld(posting, request):
         "datePosted": posting.published_on.isoformat()
         if posting.published_on
         else None,
-        "hiringOrganization": {"@type": "Organization", "name": posting.employer.name},
+        "hiringOrganization": hiring_organization,
         "employmentType": "FULL_TIME",
         "identifier": {
             "@type": "PropertyValue",
             "name": posting.employer.name,
             "value": str(posting.pk),
         },
-        "url": request.build_absolute_uri(posting.get_absolute_url()),
-        "jobLocation": [
-            {
-                "@type": "Place",
-                "address": {
-                    "@type": "PostalAddress",
-                    "addressCountry": "CN",
-                    "addressRegion": location.get_province_display(),
-                    "addressLocality": location.name,
-                },
-            }
-            for location in posting.ordered_locations
-        ],
+        # The URL directApply speaks of: where one applies, if anywhere.
+        "url": posting.application_url or page_url,
+        "mainEntityOfPage": page_url,
+        "directApply": bool(posting.application_url),
+        "jobLocation": job_location(posting),
     }
     if unit:
         data["employmentUnit"] = {"@type": "Organization", "name": " · ".join(unit)}
@@ -405,7 +454,7 @@ def job_posting_json_ld(posting, request):
 
 
 class InstitutionDetailView(DetailView):
-    queryset = Institution.objects.select_related("parent__parent")
+    queryset = Institution.objects.select_related("parent__parent", "seat")
 
     def get_context_data(self, **kwargs):
         institution = self.object
