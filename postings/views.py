@@ -1,6 +1,8 @@
 import json
+import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage
@@ -491,19 +493,77 @@ class DepartmentDetailView(DetailView):
         )
 
 
+@dataclass
+class ReferenceSource:
+    """One source's department and role descriptions."""
+
+    name: str
+    departments: list = field(default_factory=list)
+    roles: list = field(default_factory=list)
+
+
+@dataclass
+class ReferenceOrganisation:
+    """The descriptions of one organisation as the sources name it ("" when
+    they name none), source by source."""
+
+    name: str
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def is_placeholder(self):
+        # "某某银行", "XX银行": the source hides the real name.
+        return bool(_PLACEHOLDER_NAME.search(self.name))
+
+
+_PLACEHOLDER_NAME = re.compile(r"某某|[XＸ]{2,}", re.IGNORECASE)
+
+
+def reference_organisations(departments, roles):
+    """Descriptions grouped by organisation, then by source, in the order
+    the sources give them; named organisations first.
+
+    Several sources describe a department of the same name (电子银行部 in a
+    bank's, a manual's and a list of departments): grouped like this, each
+    entry says whose department it is and where it was read.
+    """
+    entries = [(entry, "departments") for entry in departments]
+    entries += [(entry, "roles") for entry in roles]
+    # A document numbers its records in one sequence, whatever their kind;
+    # descriptions written on this site come last.
+    entries.sort(
+        key=lambda e: (
+            not e[0].source_document,
+            e[0].source_document,
+            e[0].source_row or 0,
+            e[0].pk,
+        )
+    )
+    organisations = {}
+    for entry, kind in entries:
+        organisation = organisations.setdefault(
+            entry.organisation, ReferenceOrganisation(entry.organisation)
+        )
+        source = organisation.sources.setdefault(
+            entry.source_name, ReferenceSource(entry.source_name)
+        )
+        getattr(source, kind).append(entry)
+    return sorted(organisations.values(), key=lambda o: not o.name)
+
+
 class ReferenceIndexView(TemplateView):
     """Role and department descriptions (岗位说明, 部门职能): not openings."""
 
     template_name = "postings/reference_index.html"
 
     def get_context_data(self, **kwargs):
+        order = ("source_document", "source_row", "pk")
+        departments = list(DepartmentDescription.objects.order_by(*order))
+        roles = list(RoleDescription.objects.order_by(*order))
         return super().get_context_data(
-            roles=RoleDescription.objects.order_by(
-                "source_document", "source_row", "pk"
-            ),
-            departments=DepartmentDescription.objects.order_by(
-                "source_document", "source_row", "pk"
-            ),
+            organisations=reference_organisations(departments, roles),
+            department_count=len(departments),
+            role_count=len(roles),
             **kwargs,
         )
 

@@ -448,6 +448,38 @@ def test_department_page(seeded, client):
     assert response.context["posting_count"] == 10
 
 
+def test_reference_index_tells_same_named_departments_apart(seeded, client):
+    response = client.get(reverse("postings:reference_index"))
+    organisations = response.context["organisations"]
+    assert [o.name for o in organisations] == ["临汾市分行", "某某银行", ""]
+    entries = [
+        (organisation.name, source.name, entry.name)
+        for organisation in organisations
+        for source in organisation.sources.values()
+        for entry in source.departments
+    ]
+    assert len(entries) == DepartmentDescription.objects.count()
+    # No organisation and source lists the same department twice.
+    assert len(set(entries)) == len(entries)
+    ebanking = sorted((o, s) for o, s, name in entries if name == "电子银行部")
+    collection = "电子银行部门与岗位职责网页合集"
+    assert ebanking == [
+        ("", f"{collection} · 《行电子银行业务XXXXXX》手册"),
+        ("", f"{collection} · 《银行各主要部门及部门负责人职能职责》"),
+        ("某某银行", f"{collection} · 《电子银行业务组织构架及岗位职责》"),
+    ]
+    offices = sorted(s for o, s, name in entries if name == "办公室")
+    assert offices == [
+        f"{collection} · 《银行公司业务部各岗位职责》",
+        f"{collection} · 《银行部门和业务岗位职责》",
+    ]
+    content = response.content.decode()
+    assert "某某银行 <small>（原文的代称，未写明真实机构名称）</small>" in content
+    assert "原文未写明机构" in content
+    assert f"来源：{collection} · 《电子银行业务组织构架及岗位职责》" in content
+    assert "004_59c47d2529051d11.txt" not in content
+
+
 def test_reference_pages_show_role_and_department_descriptions(seeded, client):
     index = client.get(reverse("postings:reference_index"))
     assert index.status_code == 200
@@ -457,10 +489,14 @@ def test_reference_pages_show_role_and_department_descriptions(seeded, client):
     assert role.title in content
     page = client.get(role.get_absolute_url()).content.decode()
     assert "负责网络管理和维护" in page
+    assert "《2023年银行信息科技岗职业发展规划》文章合集 · 篇四" in page
     description = DepartmentDescription.objects.filter(name="营业部").first()
+    page = client.get(description.get_absolute_url()).content.decode()
+    assert "负责办理总行对外经营的各项业务" in page
+    assert "原文未写明机构" in page
     assert (
-        "负责办理总行对外经营的各项业务"
-        in client.get(description.get_absolute_url()).content.decode()
+        "电子银行部门与岗位职责网页合集 · 《银行各主要部门及部门负责人职能职责》"
+        in page
     )
 
 
