@@ -50,7 +50,7 @@ admin.site.site_header = "银行招聘岗位管理"
 admin.site.site_title = "银行招聘岗位管理"
 admin.site.index_title = "招聘数据"
 
-PROVENANCE_FIELDS = ("source_document", "source_row", "source_lines")
+PROVENANCE_FIELDS = ("source_name", "source_document", "source_row", "source_lines")
 
 
 class InstitutionScopedAdmin(SimpleHistoryAdmin):
@@ -58,6 +58,8 @@ class InstitutionScopedAdmin(SimpleHistoryAdmin):
 
     # The lookup from this admin's model to its institution ("" for Institution).
     institution_path = "institution"
+    # A typed "www.boc.cn" means the https site (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -116,10 +118,11 @@ class InstitutionAdmin(InstitutionScopedAdmin):
     list_select_related = ("parent__parent",)
     list_filter = (("parent", admin.EmptyFieldListFilter),)
     search_fields = ("name", "parent__name")
-    autocomplete_fields = ("parent",)
+    autocomplete_fields = ("parent", "seat")
     readonly_fields = PROVENANCE_FIELDS
     fieldsets = (
         (None, {"fields": ("name", "parent", "description", "note")}),
+        ("网站与所在地", {"fields": ("website", "seat", "seat_evidence")}),
         ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     )
 
@@ -431,6 +434,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
     readonly_fields = (
         "status",
         "employer",
+        "source_name",
         "source_reference",
         "created_at",
         "updated_at",
@@ -465,6 +469,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
             },
         ),
         ("发布", {"fields": ("status", "published_on", "closes_on")}),
+        ("申请方式", {"fields": ("application_url", "application_instructions")}),
         (
             "筛选条件（从任职要求中提取）",
             {
@@ -480,7 +485,15 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         ),
         (
             "来源与记录",
-            {"fields": ("employer", "source_reference", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "employer",
+                    "source_name",
+                    "source_reference",
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
     object_history_template = "admin/postings/posting/object_history.html"

@@ -454,6 +454,7 @@ def copy_as_draft(original):
     copy.status = Posting.Status.DRAFT
     copy.published_on = copy.closes_on = None
     copy.source_document, copy.source_row, copy.source_lines = "", None, ""
+    copy.source_name = ""
     copy.is_generated = False
     copy._change_reason = f"复制自岗位 {original.pk}"
     copy.save()

@@ -6,7 +6,8 @@ iterator and every writer is streaming or constant-memory, so an export of
 any size holds one chunk of postings in memory:
 
 - CSV is produced row by row straight into the response (UTF-8 with a
-  byte-order mark, which Excel needs to read Chinese text correctly);
+  byte-order mark, which Excel needs to read Chinese text correctly), every
+  text cell that a spreadsheet would take for a formula made inert;
 - XLSX is written by XlsxWriter in constant-memory mode to a temporary file,
   then streamed;
 - JSON is produced object by object.
@@ -25,6 +26,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from .importers.tables import CSV_FORMULA_TRIGGERS
 from .models import (
     Duty,
     Education,
@@ -299,6 +301,25 @@ def _text_converter(key):
     return lambda value: "" if value is None else flat_value(key, value)
 
 
+# A number as spreadsheets read it: "-5" and "-2.5" are numbers, not formulas.
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def inert_csv_cell(value):
+    """A CSV cell that no spreadsheet runs as a formula (OWASP's CSV
+    injection advice): text that begins with = + - @, a tab or a carriage
+    return gets a leading apostrophe, so Excel and LibreOffice show it as
+    text. Numbers stay numbers. Text that already begins with apostrophes
+    before such a character gets one more, so that reading an export back
+    (postings.importers.tables.unescape_csv) gives exactly the stored text.
+    """
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        return value
+    if value.lstrip("'")[:1] in CSV_FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
 def iter_csv(row_iter, *, internal=False):
     """CSV text, one row per chunk, with a BOM so Excel reads it as UTF-8."""
     keys = [key for key, _ in columns(internal)]
@@ -306,7 +327,9 @@ def iter_csv(row_iter, *, internal=False):
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield "\ufeff" + writer.writerow([header for _, header in columns(internal)])
     for row in row_iter:
-        yield writer.writerow([convert(row[key]) for key, convert in converters])
+        yield writer.writerow(
+            [inert_csv_cell(convert(row[key])) for key, convert in converters]
+        )
 
 
 def iter_json(row_iter):

@@ -5,17 +5,33 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
 from . import board
-from .filters import SORT, PostingFilter, filter_errors
+from .filters import SORT, PostingFilter, active_filters, filter_errors
 from .models import Posting
 
 FEED_SIZE = 50
+TITLE = "银行招聘岗位：最新发布"
+# The feed lists the newest postings whatever the listing's page, page size
+# or sort: those parameters do not make another feed.
+_NOT_A_FILTER = ("page", "per_page", "sort")
+
+
+def _filter_query(filterset):
+    """The filter's parameters, normalised, as a query string ("" for none)."""
+    query = filterset.query()
+    for name in _NOT_A_FILTER:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 class LatestPostingsFeed(Feed):
-    """Newest open postings as Atom; takes the listing's filters (?province=新疆)."""
+    """Newest open postings as Atom; takes the listing's filters (?province=新疆).
+
+    A filtered feed is a feed of its own: its title names the filters, its
+    rel="self" link is its own URL and its alternate link is the listing of
+    the same filter.
+    """
 
     feed_type = Atom1Feed
-    title = "银行招聘岗位：最新发布"
     subtitle = "按发布日期排列的最新开放岗位"
     description_template = "postings/includes/job_posting_description.html"
 
@@ -25,9 +41,20 @@ class LatestPostingsFeed(Feed):
             raise BadRequest("；".join(filter_errors(filterset)))
         return filterset
 
+    def title(self, filterset):
+        chips = active_filters(filterset)
+        if not chips:
+            return TITLE
+        named = "；".join(f"{chip.label}：{chip.value}" for chip in chips)
+        return f"{TITLE}（{named}）"
+
     def link(self, filterset):
-        query = filterset.data.urlencode()
+        query = _filter_query(filterset)
         return reverse("postings:posting_list") + (f"?{query}" if query else "")
+
+    def feed_url(self, filterset):
+        query = _filter_query(filterset)
+        return reverse("postings:posting_feed") + (f"?{query}" if query else "")
 
     def items(self, filterset):
         # Newest first, from the board: the feed's own order, whatever sort
@@ -37,12 +64,19 @@ class LatestPostingsFeed(Feed):
         )
         postings = Posting.objects.select_related(
             "employer", "institution", "department"
-        )
+        ).prefetch_related("duties", "requirements")
         found = postings.in_bulk(ids)
         return [found[pk] for pk in ids if pk in found]
 
+    def get_context_data(self, **kwargs):
+        # The description template is the JSON-LD's, which names it posting.
+        return {**super().get_context_data(**kwargs), "posting": kwargs["item"]}
+
     def item_title(self, posting):
-        return f"{posting.title} · {posting.employer.name} {posting.institution.name}"
+        organisation = posting.employer.name
+        if posting.institution_id != posting.employer_id:
+            organisation += f" {posting.institution.name}"
+        return f"{posting.title} · {organisation}"
 
     def item_pubdate(self, posting):
         return posting.created_at

@@ -85,6 +85,14 @@ class SourceReference(models.Model):
         blank=True,
         help_text="在来源文件中的行号范围，例如 363–394。",
     )
+    # Candidates cannot read "000_6f3e….txt, lines 363–394"; public pages
+    # name the source by this, and the file, row and lines stay for HR.
+    source_name = models.CharField(
+        "来源名称",
+        max_length=200,
+        blank=True,
+        help_text="公开页面显示的来源，例如“中国银行社会招聘岗位表”。",
+    )
 
     class Meta:
         abstract = True
@@ -147,6 +155,25 @@ class Institution(SourceReference):
     note = models.TextField(
         "说明", blank=True, help_text="例如：原文未写明机构名称，此名称为本站所加。"
     )
+    website = models.URLField(
+        "官方网站",
+        blank=True,
+        help_text="机构自己的网站首页，只填确知的地址，例如 https://www.boc.cn/。",
+    )
+    # Where the institution itself sits, for postings whose source names no
+    # work location: shown as the institution's seat, never as a workplace.
+    seat = models.ForeignKey(
+        "Location",
+        verbose_name="机构所在地",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="只在来源写明或明确可知时填写；岗位未写明工作地点时作为机构所在地显示。",
+    )
+    seat_evidence = models.TextField(
+        "所在地依据", blank=True, help_text="例如：机构名称“重庆银行”。"
+    )
 
     objects = InstitutionQuerySet.as_manager()
     history = HistoricalRecords(verbose_name="招聘机构历史")
@@ -166,6 +193,10 @@ class Institution(SourceReference):
             ),
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")), name="institution_not_own_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(seat__isnull=True) | ~Q(seat_evidence=""),
+                name="institution_seat_has_evidence",
             ),
         ]
 
@@ -189,6 +220,16 @@ class Institution(SourceReference):
                 )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+
+        if self.seat_id and not self.seat_evidence.strip():
+            raise ValidationError(
+                {
+                    "seat_evidence": ValidationError(
+                        "请写明机构所在地的依据（来源中的哪句话或哪个名称）。",
+                        code="seat_without_evidence",
+                    )
+                }
+            )
 
     def lineage(self):
         """Ancestors from the employer down to this institution."""
@@ -351,7 +392,7 @@ class PostingQuerySet(models.QuerySet):
     def for_detail(self):
         """What a posting's own page shows, in a constant number of queries."""
         return self.select_related(
-            "employer", "institution__parent", "department"
+            "employer", "institution__parent", "institution__seat", "department"
         ).prefetch_related(
             "duties",
             "requirements",
@@ -426,6 +467,20 @@ class Posting(SourceReference):
         null=True,
         blank=True,
         help_text="留空表示长期有效，直到手动关闭。",
+    )
+
+    # 申请方式: where and how a candidate applies. Sources rarely say; the
+    # page says so plainly rather than leave candidates guessing.
+    application_url = models.URLField(
+        "申请网址",
+        max_length=500,
+        blank=True,
+        help_text="可以直接提交这个岗位申请的网页；只有说明、不能在线申请时留空。",
+    )
+    application_instructions = models.TextField(
+        "申请方式",
+        blank=True,
+        help_text="例如：请将简历发送至 hr@example.com，邮件标题注明“应聘岗位＋姓名”。",
     )
 
     # Structured facts a candidate filters by. Each keeps the sentence it was

@@ -1,7 +1,9 @@
 import functools
 import json
+import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.handlers.wsgi import get_bytes_from_wsgi
@@ -403,11 +405,19 @@ class PostingDetailView(DetailView):
         provinces = dict.fromkeys(
             loc.get_province_display() for loc in posting.ordered_locations
         )
+        page_url = self.request.build_absolute_uri(posting.get_absolute_url())
         return super().get_context_data(
             is_open=posting.is_open_on(timezone.localdate()),
             provinces=list(provinces),
             related_postings=related,
-            json_ld=job_posting_json_ld(posting, self.request),
+            canonical_url=page_url,
+            page_description=page_description(posting),
+            # Where to ask when the source says nothing of how to apply.
+            contact_institution=next(
+                (i for i in (posting.institution, posting.employer) if i.website),
+                None,
+            ),
+            json_ld=job_posting_json_ld(posting, page_url),
             **self.eligibility_context(),
             **kwargs,
         )
@@ -446,8 +456,54 @@ _CREDENTIAL_CATEGORY = {
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def job_posting_json_ld(posting, request):
-    """schema.org JobPosting for search engines, safe to embed in a <script>."""
+def page_description(posting):
+    """The page's one-sentence summary, for search results and link previews."""
+    organisation = posting.employer.name
+    if posting.institution_id != posting.employer_id:
+        organisation += posting.institution.name
+    headcount = f"{posting.headcount}人" if posting.headcount else ""
+    places = "、".join(location.name for location in posting.ordered_locations)
+    places = places or "未注明"
+    return f"{organisation}招聘{posting.title}{headcount}，工作地点：{places}。"
+
+
+def _postal_address(location):
+    return {
+        "@type": "PostalAddress",
+        "addressCountry": "CN",
+        "addressRegion": location.get_province_display(),
+        "addressLocality": location.name,
+    }
+
+
+def job_location(posting):
+    """Where the job is, as JobPosting.jobLocation, or None when nothing is
+    known: the posting's work locations, else its institution's seat, said
+    to be the institution's (never an empty list, never an invented place)."""
+    locations = posting.ordered_locations
+    if locations:
+        return [
+            {"@type": "Place", "address": _postal_address(location)}
+            for location in locations
+        ]
+    institution = posting.institution
+    if institution.seat is None:
+        return None
+    return {
+        "@type": "Place",
+        "name": f"{institution.name}（机构所在地）",
+        "description": "招聘机构所在地；来源未写明岗位的工作地点。",
+        "address": _postal_address(institution.seat),
+    }
+
+
+def job_posting_json_ld(posting, page_url):
+    """schema.org JobPosting for search engines, safe to embed in a <script>.
+
+    Only what is known: no jobLocation where neither the posting nor its
+    institution states a place (and no remote-work claim in its stead), no
+    salary, and directApply only when there is a page to apply on.
+    """
     description = render_to_string(
         "postings/includes/job_posting_description.html", {"posting": posting}
     )
@@ -458,6 +514,9 @@ def job_posting_json_ld(posting, request):
     )
     if posting.department:
         unit.append(posting.department.name)
+    hiring_organization = {"@type": "Organization", "name": posting.employer.name}
+    if posting.employer.website:
+        hiring_organization["sameAs"] = posting.employer.website
     data = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
@@ -466,26 +525,18 @@ def job_posting_json_ld(posting, request):
         "datePosted": posting.published_on.isoformat()
         if posting.published_on
         else None,
-        "hiringOrganization": {"@type": "Organization", "name": posting.employer.name},
+        "hiringOrganization": hiring_organization,
         "employmentType": "FULL_TIME",
         "identifier": {
             "@type": "PropertyValue",
             "name": posting.employer.name,
             "value": str(posting.pk),
         },
-        "url": request.build_absolute_uri(posting.get_absolute_url()),
-        "jobLocation": [
-            {
-                "@type": "Place",
-                "address": {
-                    "@type": "PostalAddress",
-                    "addressCountry": "CN",
-                    "addressRegion": location.get_province_display(),
-                    "addressLocality": location.name,
-                },
-            }
-            for location in posting.ordered_locations
-        ],
+        # The URL directApply speaks of: where one applies, if anywhere.
+        "url": posting.application_url or page_url,
+        "mainEntityOfPage": page_url,
+        "directApply": bool(posting.application_url),
+        "jobLocation": job_location(posting),
     }
     if unit:
         data["employmentUnit"] = {"@type": "Organization", "name": " · ".join(unit)}
@@ -511,7 +562,7 @@ def job_posting_json_ld(posting, request):
 
 
 class InstitutionDetailView(DetailView):
-    queryset = Institution.objects.select_related("parent__parent")
+    queryset = Institution.objects.select_related("parent__parent", "seat")
 
     def get_context_data(self, **kwargs):
         institution = self.object
@@ -548,19 +599,77 @@ class DepartmentDetailView(DetailView):
         )
 
 
+@dataclass
+class ReferenceSource:
+    """One source's department and role descriptions."""
+
+    name: str
+    departments: list = field(default_factory=list)
+    roles: list = field(default_factory=list)
+
+
+@dataclass
+class ReferenceOrganisation:
+    """The descriptions of one organisation as the sources name it ("" when
+    they name none), source by source."""
+
+    name: str
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def is_placeholder(self):
+        # "某某银行", "XX银行": the source hides the real name.
+        return bool(_PLACEHOLDER_NAME.search(self.name))
+
+
+_PLACEHOLDER_NAME = re.compile(r"某某|[XＸ]{2,}", re.IGNORECASE)
+
+
+def reference_organisations(departments, roles):
+    """Descriptions grouped by organisation, then by source, in the order
+    the sources give them; named organisations first.
+
+    Several sources describe a department of the same name (电子银行部 in a
+    bank's, a manual's and a list of departments): grouped like this, each
+    entry says whose department it is and where it was read.
+    """
+    entries = [(entry, "departments") for entry in departments]
+    entries += [(entry, "roles") for entry in roles]
+    # A document numbers its records in one sequence, whatever their kind;
+    # descriptions written on this site come last.
+    entries.sort(
+        key=lambda e: (
+            not e[0].source_document,
+            e[0].source_document,
+            e[0].source_row or 0,
+            e[0].pk,
+        )
+    )
+    organisations = {}
+    for entry, kind in entries:
+        organisation = organisations.setdefault(
+            entry.organisation, ReferenceOrganisation(entry.organisation)
+        )
+        source = organisation.sources.setdefault(
+            entry.source_name, ReferenceSource(entry.source_name)
+        )
+        getattr(source, kind).append(entry)
+    return sorted(organisations.values(), key=lambda o: not o.name)
+
+
 class ReferenceIndexView(TemplateView):
     """Role and department descriptions (岗位说明, 部门职能): not openings."""
 
     template_name = "postings/reference_index.html"
 
     def get_context_data(self, **kwargs):
+        order = ("source_document", "source_row", "pk")
+        departments = list(DepartmentDescription.objects.order_by(*order))
+        roles = list(RoleDescription.objects.order_by(*order))
         return super().get_context_data(
-            roles=RoleDescription.objects.order_by(
-                "source_document", "source_row", "pk"
-            ),
-            departments=DepartmentDescription.objects.order_by(
-                "source_document", "source_row", "pk"
-            ),
+            organisations=reference_organisations(departments, roles),
+            department_count=len(departments),
+            role_count=len(roles),
             **kwargs,
         )
 

@@ -22,6 +22,7 @@ from postings.models import (
     RoleDescription,
     RoleDescriptionItem,
 )
+from tests.test_access import posting_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,55 @@ def test_admin_publish_action_uses_the_model_verb(admin_client, make_posting):
     draft.refresh_from_db()
     assert draft.status == Posting.Status.PUBLISHED
     assert draft.published_on is not None
+
+
+def test_hr_enters_how_to_apply_and_the_change_is_in_the_history(
+    admin_client, make_institution
+):
+    branch = make_institution("新疆区分行", parent=make_institution("中国银行"))
+    add = reverse("admin:postings_posting_add")
+    page = admin_client.get(add).content.decode()
+    assert 'name="application_url"' in page
+    assert 'name="application_instructions"' in page
+
+    bad = posting_form_data(branch, application_url="javascript:alert(1)")
+    response = admin_client.post(add, bad)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["application_url"] == [
+        "输入一个有效的 URL。"
+    ]
+
+    data = posting_form_data(
+        branch,
+        application_url="jobs.boc.cn/apply/7",
+        application_instructions="网申后请留意短信通知。",
+    )
+    assert admin_client.post(add, data).status_code == 302
+    posting = Posting.objects.get(title=data["title"])
+    assert posting.application_url == "https://jobs.boc.cn/apply/7"
+    data["application_instructions"] = "网申截止后一周内通知笔试。"
+    change = reverse("admin:postings_posting_change", args=[posting.pk])
+    assert admin_client.post(change, data).status_code == 302
+    newest, older = posting.history.all()[:2]
+    assert newest.diff_against(older).changed_fields == ["application_instructions"]
+
+
+def test_institution_form_takes_a_website_and_a_seat_with_its_evidence(
+    admin_client, make_institution, make_location
+):
+    bank = make_institution("重庆银行")
+    seat = make_location("重庆市", "重庆")
+    change = reverse("admin:postings_institution_change", args=[bank.pk])
+    data = {"name": "重庆银行", "parent": "", "description": "", "note": ""}
+    data |= {"website": "https://www.cqcbank.com/", "seat": seat.pk}
+    response = admin_client.post(change, {**data, "seat_evidence": ""})
+    assert response.context["adminform"].form.errors["seat_evidence"] == [
+        "请写明机构所在地的依据（来源中的哪句话或哪个名称）。"
+    ]
+    data["seat_evidence"] = "机构名称“重庆银行”"
+    assert admin_client.post(change, data).status_code == 302
+    bank.refresh_from_db()
+    assert (bank.website, bank.seat) == ("https://www.cqcbank.com/", seat)
 
 
 def test_department_autocomplete_is_searchable(admin_client, make_institution):

@@ -258,6 +258,8 @@ def test_copy_makes_a_draft_with_the_items(client, editor):
     )
     assert copy.pk != original.pk and copy.status == Posting.Status.DRAFT
     assert copy.title == original.title and copy.source_document == ""
+    # The copy is the editor's own: no source named on its public page.
+    assert original.source_name and copy.source_name == ""
     assert [d.text for d in copy.duties.all()] == [
         d.text for d in original.duties.all()
     ]

@@ -128,6 +128,29 @@ def test_an_edit_leaves_the_pages_it_cannot_affect_cached(client, two_employers)
     assert "招 7 人" in client.get(reverse("postings:posting_list")).content.decode()
 
 
+def test_a_changed_application_method_or_bank_site_shows_on_the_next_request(
+    client, two_employers
+):
+    bank_a, _, a, _, b, _ = two_employers
+    page, other = a.get_absolute_url(), b.get_absolute_url()
+    assert "来源未写明申请方式" in client.get(page).content.decode()
+    client.get(other)
+    assert client.get(page)["X-Page-Cache"] == "hit"
+
+    a.application_instructions = "请将简历发送至 hr@example.com。"
+    a.save()
+    fresh = client.get(page)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert "请将简历发送至 hr@example.com。" in fresh.content.decode()
+
+    bank_a.website = "https://bank-a.example.com/"
+    bank_a.save()
+    fresh = client.get(page)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert '"sameAs": "https://bank-a.example.com/"' in fresh.content.decode()
+    assert client.get(other)["X-Page-Cache"] == "hit"  # another bank's posting
+
+
 def test_a_facet_count_that_could_change_is_refreshed(client, two_employers):
     """A posting outside a listing's result still counts in its facets when
     it fails only one filter: 甲行信贷员 (新疆, 经理) is in the 新疆 count of

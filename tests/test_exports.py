@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import shutil
+import subprocess
 from io import StringIO
 from urllib.parse import unquote
 
@@ -12,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from postings import exports, search
+from postings.importers import tables
 from postings.models import Duty, Posting, Requirement
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +181,122 @@ def test_xlsx_opens_in_libreoffice(client, seeded, tmp_path, libreoffice):
         "综合服务经理",
     ]
     assert table[2][HEADERS.index("招聘人数")] == "35"
+
+
+# --- Formula injection ---------------------------------------------------------------
+
+PLANTED = '=HYPERLINK("http://evil.example","点我申请")'
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 10 1234", "'+86 10 1234"),
+        ("-负责", "'-负责"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("'=1", "''=1"),  # so that reading it back gives "'=1"
+        ("-5", "-5"),  # numbers stay numbers
+        ("-2.5", "-2.5"),
+        ("+3", "+3"),
+        (12, 12),
+        ("", ""),
+        ("普通文字", "普通文字"),
+        ("'普通", "'普通"),
+        ("1. 负责-事项", "1. 负责-事项"),
+    ],
+)
+def test_csv_cells_a_spreadsheet_would_run_get_an_apostrophe(value, written):
+    assert exports.inert_csv_cell(value) == written
+    if isinstance(value, str):
+        assert tables.unescape_csv(written) == value  # an import reads it back
+
+
+@pytest.fixture
+def planted(make_posting):
+    """A posting whose HR planted formulas in its text."""
+    return make_posting(
+        title=PLANTED,
+        category="-5",
+        department="@营业部",
+        duties=("-1+1",),
+        requirements=("+本科",),
+        headcount=3,
+    )
+
+
+def libreoffice_workbooks(sources, tmp_path):
+    """The CSV files as LibreOffice opens them, formulas evaluated, saved as
+    .xlsx: what a recruiter double-clicking the download would get."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, (
+        "LibreOffice (Debian's libreoffice-calc-nogui) is needed for this test"
+    )
+    out = tmp_path / "opened"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--norestore",
+            # Comma, double quote, UTF-8, from line 1, …, evaluate formulas.
+            "--infilter=CSV:44,34,76,1,,0,false,true,false,false,false,false,true",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return [
+        openpyxl.load_workbook(out / f"{source.stem}.xlsx").active for source in sources
+    ]
+
+
+def test_no_csv_export_carries_a_live_formula(client, admin_client, planted, tmp_path):
+    public = client.get(reverse("postings:posting_export", args=["csv"]))
+    admin = admin_client.get(reverse("admin:postings_posting_export", args=["csv"]))
+    files = []
+    for name, response in (("public", public), ("admin", admin)):
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content)
+        header, row = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        cell = dict(zip(header, row, strict=True))
+        assert cell["岗位名称"] == "'" + PLANTED
+        assert cell["招聘部门"] == "'@营业部"
+        assert cell["岗位职责"] == "1. -1+1"  # begins with a digit: harmless
+        assert cell["招聘类别"] == "-5"  # a number, and stays one
+        files.append(tmp_path / f"{name}.csv")
+        files[-1].write_bytes(body)
+
+    for sheet in libreoffice_workbooks(files, tmp_path):
+        header = [cell.value for cell in sheet[1]]
+        row = {h: cell for h, cell in zip(header, sheet[2], strict=True)}
+        title = row["岗位名称"]
+        assert title.data_type == "s"  # text, not a formula
+        assert "HYPERLINK" in title.value and title.value != "点我申请"
+        assert row["招聘部门"].data_type == "s"
+        assert (row["编号"].data_type, row["编号"].value) == ("n", planted.pk)
+        assert (row["招聘人数"].data_type, row["招聘人数"].value) == ("n", 3)
+        assert (row["招聘类别"].data_type, row["招聘类别"].value) == ("n", -5)
+
+
+def test_xlsx_stores_a_formula_like_title_as_text(client, admin_client, planted):
+    for response in (
+        client.get(reverse("postings:posting_export", args=["xlsx"])),
+        admin_client.get(reverse("admin:postings_posting_export", args=["xlsx"])),
+    ):
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+        header = [cell.value for cell in sheet[1]]
+        title = sheet.cell(2, header.index("岗位名称") + 1)
+        assert (title.data_type, title.value) == ("s", PLANTED)
+        department = sheet.cell(2, header.index("招聘部门") + 1)
+        assert (department.data_type, department.value) == ("s", "@营业部")
 
 
 def test_zero_rows_is_a_valid_file_with_only_the_header(client, seeded):

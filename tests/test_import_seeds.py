@@ -109,6 +109,62 @@ def test_unnamed_employer_is_named_honestly(imported):
     assert "未写明用人单位名称" in employer.note
 
 
+def test_records_carry_a_readable_source_name(imported):
+    names = {
+        (model.__name__, name)
+        for model in (Posting, RoleDescription, DepartmentDescription)
+        for name in model.objects.values_list("source_name", flat=True)
+    }
+    assert ("Posting", "中国银行社会招聘岗位表") in names
+    assert ("Posting", "重庆银行互联网金融部社会招聘岗位及要求") in names
+    assert ("Posting", "消费金融业务人员招聘岗位及任职条件") in names
+    assert (
+        "RoleDescription",
+        "《2023年银行信息科技岗职业发展规划》文章合集 · 篇一",
+    ) in names
+    assert (
+        "DepartmentDescription",
+        "电子银行部门与岗位职责网页合集 · 《电子银行业务组织构架及岗位职责》",
+    ) in names
+    assert not any(name == "" for _, name in names)
+    assert not Institution.objects.filter(source_name="").exists()
+
+
+def test_employers_get_the_site_and_seat_that_are_known(imported):
+    boc = Institution.objects.get(name="中国银行", parent=None)
+    assert (boc.website, boc.seat) == ("https://www.boc.cn/", None)
+    cq = Institution.objects.get(name="重庆银行", parent=None)
+    assert cq.website == "https://www.cqcbank.com/"
+    assert (cq.seat.name, cq.seat.province) == ("重庆市", "重庆")
+    assert "重庆银行" in cq.seat_evidence
+    unnamed = Institution.objects.get(name="某消费金融公司", parent=None)
+    assert (unnamed.website, unnamed.seat) == ("", None)
+    assert not Institution.objects.filter(parent__isnull=False, seat__isnull=False)
+
+
+def test_a_reimport_fills_the_new_fields_once_and_keeps_what_hr_added(imported):
+    """A board seeded before source names, sites and seats existed gets them
+    from the next import (with history), and then nothing changes again;
+    what the sources say nothing about stays as HR set it."""
+    Posting.objects.update(source_name="")
+    Institution.objects.update(source_name="", website="", seat=None, seat_evidence="")
+    RoleDescription.objects.update(source_name="")
+    unnamed = Institution.objects.get(name="某消费金融公司", parent=None)
+    unnamed.website = "https://consumer-finance.example.com/"
+    unnamed.save()
+
+    output = run_import()
+    assert "posting: 77 updated" in output
+    assert "role description: 17 updated" in output
+    cq = Institution.objects.get(name="重庆银行", parent=None)
+    assert (cq.seat.name, cq.website) == ("重庆市", "https://www.cqcbank.com/")
+    assert cq.history.first().history_change_reason == "从来源文件导入"
+    unnamed.refresh_from_db()
+    assert unnamed.website == "https://consumer-finance.example.com/"
+    assert not Posting.objects.filter(source_name="").exists()
+    assert "Nothing to change" in run_import()
+
+
 def test_running_the_import_twice_changes_nothing(imported):
     before = snapshot()
     output = run_import()
@@ -216,10 +272,9 @@ def test_admin_shows_provenance(imported, admin_client):
     response = admin_client.get(
         reverse("admin:postings_posting_change", args=[posting.pk])
     )
-    assert (
-        "000_6f3e1b58b6c4ffdc.txt 第 13 条（第 408-465 行）"
-        in response.content.decode()
-    )
+    content = response.content.decode()
+    assert "000_6f3e1b58b6c4ffdc.txt 第 13 条（第 408-465 行）" in content
+    assert "中国银行社会招聘岗位表" in content
 
 
 def test_public_listing_shows_seeded_postings(imported, client):

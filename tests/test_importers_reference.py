@@ -622,3 +622,30 @@ def test_records_are_of_the_expected_kinds(it_roles, ebanking):
     assert all(isinstance(r, RoleRecord) for r in it_roles)
     kinds = {type(r) for r in ebanking}
     assert kinds == {RoleRecord, DepartmentRecord}
+
+
+def test_records_name_the_article_of_the_collection_they_come_from(it_roles, ebanking):
+    articles = Counter(record.source.article for record in it_roles)
+    assert articles == {"篇一": 3, "篇四": 2}
+    assert by_span(it_roles, 174).source.article == "篇四"  # 科技负责人
+    by_article = {}
+    for record in ebanking:
+        by_article.setdefault(record.source.article, []).append(name(record))
+    assert list(by_article) == [
+        "《银行各主要部门及部门负责人职能职责》",
+        "《银行业务部岗位职责》",
+        "《电子银行专员岗位职责》",
+        "《银行公司业务部各岗位职责》",
+        "《银行部门和业务岗位职责》",
+        "《电子银行业务组织构架及岗位职责》",
+        "《行电子银行业务XXXXXX》手册",
+    ]
+    assert by_article["《电子银行业务组织构架及岗位职责》"] == [
+        "电子银行部",
+        "业务管理岗",
+    ]
+    assert by_article["《银行部门和业务岗位职责》"] == ["办公室", "行政管理岗"]
+    # The same name twice on one page would be a duplicate; across pages it
+    # is another organisation's department.
+    for names in by_article.values():
+        assert len(set(names)) == len(names)

@@ -156,6 +156,34 @@ def test_csv_formula_escaping_of_the_export_is_undone(seeded):
     assert tables.unescape_csv("'普通") == "'普通"
 
 
+def test_an_exported_csv_with_formula_like_text_reads_back_unchanged(seeded):
+    """The export itself escapes, and the import undoes exactly that, even
+    for text that already begins with an apostrophe."""
+    first, second = Posting.objects.order_by("pk")[:2]
+    first.title = '=HYPERLINK("http://evil.example","点我申请")'
+    first.save()
+    second.title = "'=不是公式"
+    second.save()
+    Duty.objects.filter(posting=second, position=1).update(text="''-负责")
+    exported = export_csv()
+    assert "\"'=HYPERLINK(" in exported.decode("utf-8-sig")
+    importer, _ = plan("postings.csv", exported)
+    assert importer.counts == {"unchanged": 77}
+
+
+def test_an_import_leaves_how_to_apply_as_hr_entered_it(seeded):
+    posting = Posting.objects.order_by("pk").first()
+    posting.application_url = "https://jobs.example.com/apply/1"
+    posting.application_instructions = "网申后留意短信。"
+    posting.save()
+    data = edit_xlsx(export_xlsx(), {(row_of(posting), "招聘人数"): 9})
+    assert apply("edited.xlsx", data).counts["changed"] == 1
+    posting.refresh_from_db()
+    assert posting.headcount == 9
+    assert posting.application_url == "https://jobs.example.com/apply/1"
+    assert posting.application_instructions == "网申后留意短信。"
+
+
 def test_a_second_boc_table_imports_without_code_changes(seeded):
     text = (SOURCES / BOC).read_text(encoding="utf-8")
     # The seed file itself matches the seeded postings row for row.

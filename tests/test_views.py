@@ -290,8 +290,68 @@ def test_detail_page_shows_the_whole_posting(seeded, client):
         assert f"<li>{duty.text}</li>" in content
     assert '<mark class="preferred">具有特许金融分析师（CFA）' in content
     assert "学历：本科及以上" in content and "年限：3 年及以上" in content
-    assert "000_6f3e1b58b6c4ffdc.txt 第 1 条" in content
     assert 'name="robots" content="noindex"' not in content
+
+
+def source_line(content):
+    return re.search(r'<footer class="source">.*?</footer>', content, re.S).group(0)
+
+
+def application_section(content):
+    return re.search(r'<section[^>]*class="apply".*?</section>', content, re.S).group(0)
+
+
+def test_detail_page_names_its_source_and_how_to_apply(seeded, client):
+    bank = client.get(posting_at(BOC, 1).get_absolute_url()).content.decode()
+    assert "中国银行社会招聘岗位表" in source_line(bank)
+    # File names and line numbers are for HR, in the admin.
+    assert BOC not in bank and "第 1 条" not in bank
+    apply = application_section(bank)
+    assert "来源未写明申请方式，请向招聘机构查询" in apply
+    assert '<a href="https://www.boc.cn/" rel="noopener">中国银行官方网站</a>' in apply
+
+    chongqing = client.get(posting_at(CQ, 1).get_absolute_url()).content.decode()
+    assert "重庆银行互联网金融部社会招聘岗位及要求" in source_line(chongqing)
+    assert "https://www.cqcbank.com/" in application_section(chongqing)
+    # The bank's seat is shown as the bank's, not as where the job is.
+    assert "原文未注明" in chongqing and "机构所在地：重庆市" in chongqing
+    institution = Institution.objects.get(name="重庆银行")
+    bank_page = client.get(institution.get_absolute_url()).content.decode()
+    assert "机构所在地：重庆市" in bank_page
+    assert '<a href="https://www.cqcbank.com/" rel="noopener">' in bank_page
+
+    unnamed = client.get(posting_at(CF, 1).get_absolute_url()).content.decode()
+    assert "消费金融业务人员招聘岗位及任职条件" in source_line(unnamed)
+    apply = application_section(unnamed)
+    assert "来源未写明申请方式，请向招聘机构查询。" in apply and "<a " not in apply
+    assert "机构所在地" not in unnamed
+
+
+def test_detail_page_shows_the_application_url_and_instructions(
+    client, make_posting, today
+):
+    posting = make_posting(
+        application_url="https://jobs.example.com/apply?id=7&from=board",
+        application_instructions="在线填写简历后，\n请将作品集发送至 hr@example.com。",
+    )
+    content = client.get(posting.get_absolute_url()).content.decode()
+    apply = application_section(content)
+    assert (
+        '<a class="apply-link" href="https://jobs.example.com/apply?id=7&amp;from=board"'
+        in apply
+    )
+    assert "在线填写简历后，<br>请将作品集发送至 hr@example.com。" in apply
+    assert "来源未写明" not in apply
+    assert "由招聘机构在本站发布" in source_line(content)
+
+    Posting.objects.filter(pk=posting.pk).update(
+        published_on=today - datetime.timedelta(days=30),
+        closes_on=today - datetime.timedelta(days=1),
+    )
+    closed = application_section(
+        client.get(posting.get_absolute_url()).content.decode()
+    )
+    assert "不再接受申请" in closed and "apply-link" not in closed
 
 
 def test_detail_breadcrumb_links_employer_institution_department(seeded, client):
@@ -409,6 +469,38 @@ def test_department_page(seeded, client):
     assert response.context["posting_count"] == 10
 
 
+def test_reference_index_tells_same_named_departments_apart(seeded, client):
+    response = client.get(reverse("postings:reference_index"))
+    organisations = response.context["organisations"]
+    assert [o.name for o in organisations] == ["临汾市分行", "某某银行", ""]
+    entries = [
+        (organisation.name, source.name, entry.name)
+        for organisation in organisations
+        for source in organisation.sources.values()
+        for entry in source.departments
+    ]
+    assert len(entries) == DepartmentDescription.objects.count()
+    # No organisation and source lists the same department twice.
+    assert len(set(entries)) == len(entries)
+    ebanking = sorted((o, s) for o, s, name in entries if name == "电子银行部")
+    collection = "电子银行部门与岗位职责网页合集"
+    assert ebanking == [
+        ("", f"{collection} · 《行电子银行业务XXXXXX》手册"),
+        ("", f"{collection} · 《银行各主要部门及部门负责人职能职责》"),
+        ("某某银行", f"{collection} · 《电子银行业务组织构架及岗位职责》"),
+    ]
+    offices = sorted(s for o, s, name in entries if name == "办公室")
+    assert offices == [
+        f"{collection} · 《银行公司业务部各岗位职责》",
+        f"{collection} · 《银行部门和业务岗位职责》",
+    ]
+    content = response.content.decode()
+    assert "某某银行 <small>（原文的代称，未写明真实机构名称）</small>" in content
+    assert "原文未写明机构" in content
+    assert f"来源：{collection} · 《电子银行业务组织构架及岗位职责》" in content
+    assert "004_59c47d2529051d11.txt" not in content
+
+
 def test_reference_pages_show_role_and_department_descriptions(seeded, client):
     index = client.get(reverse("postings:reference_index"))
     assert index.status_code == 200
@@ -418,10 +510,14 @@ def test_reference_pages_show_role_and_department_descriptions(seeded, client):
     assert role.title in content
     page = client.get(role.get_absolute_url()).content.decode()
     assert "负责网络管理和维护" in page
+    assert "《2023年银行信息科技岗职业发展规划》文章合集 · 篇四" in page
     description = DepartmentDescription.objects.filter(name="营业部").first()
+    page = client.get(description.get_absolute_url()).content.decode()
+    assert "负责办理总行对外经营的各项业务" in page
+    assert "原文未写明机构" in page
     assert (
-        "负责办理总行对外经营的各项业务"
-        in client.get(description.get_absolute_url()).content.decode()
+        "电子银行部门与岗位职责网页合集 · 《银行各主要部门及部门负责人职能职责》"
+        in page
     )
 
 

@@ -24,7 +24,11 @@ from .records import PostingRecord, RequirementItem, SourceError, SourceSpan
 from .text import item_number, join_wrapped, split_numbered
 
 DOCUMENT = "000_6f3e1b58b6c4ffdc.txt"
+SOURCE_NAME = "中国银行社会招聘岗位表"
 EMPLOYER = "中国银行"
+# Not in the table, which says nothing of how to apply: the bank's own site,
+# where candidates can ask. Every row states its work locations, so no seat.
+EMPLOYER_WEBSITE = "https://www.boc.cn/"
 
 _HEADER_LINES = frozenset(
     {
@@ -120,6 +124,7 @@ class _Parser:
         )
         return PostingRecord(
             employer=EMPLOYER,
+            employer_website=EMPLOYER_WEBSITE,
             institution=self.institution,
             department=self.department,
             title=title,

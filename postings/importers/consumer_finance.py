@@ -13,6 +13,8 @@ from .records import PostingRecord, RequirementItem, SourceError, SourceSpan
 from .text import join_wrapped, split_numbered
 
 DOCUMENT = "002_7125a8409aacafa0.txt"
+SOURCE_NAME = "消费金融业务人员招聘岗位及任职条件"
+# Unnamed, so neither its site nor its seat is known.
 EMPLOYER = "某消费金融公司"
 EMPLOYER_NOTE = (
     "原文（《消费金融业务人员招聘岗位及任职条件》）未写明用人单位名称，"

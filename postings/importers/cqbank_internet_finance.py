@@ -7,6 +7,9 @@ table whose cells each start on a tab-indented line: 序号, 招聘岗位, 岗�
 the extraction turned into a letter "l" (or into leading spaces).
 
 The document names no headcount and no work location, so those stay unknown.
+It is the bank's own table ("我行"), and the bank is named for its city: the
+employer's seat, 重庆市, is known, and is shown as the bank's seat, never as
+the postings' work location.
 """
 
 import re
@@ -15,7 +18,15 @@ from .records import PostingRecord, RequirementItem, SourceError, SourceSpan
 from .text import item_number, join_wrapped, split_numbered, strip_item_number
 
 DOCUMENT = "001_d8b25c18b293cb0b.txt"
+SOURCE_NAME = "重庆银行互联网金融部社会招聘岗位及要求"
 EMPLOYER = "重庆银行"
+EMPLOYER_SEAT = "重庆市"
+EMPLOYER_SEAT_EVIDENCE = (
+    "原文标题《重庆银行互联网金融部社会招聘岗位及要求》：招聘机构为重庆银行，"
+    "以所在城市重庆市命名。原文未写明岗位的工作地点。"
+)
+# Not in the document: the bank's own site, where candidates can ask.
+EMPLOYER_WEBSITE = "https://www.cqcbank.com/"
 DEPARTMENT = "互联网金融部"
 GENERAL_SECTION = "应聘者基本要求"
 PREFERENCE_SECTION = "优先录用条件"
@@ -79,6 +90,9 @@ def parse(text, document=DOCUMENT):
         records.append(
             PostingRecord(
                 employer=EMPLOYER,
+                employer_website=EMPLOYER_WEBSITE,
+                employer_seat=EMPLOYER_SEAT,
+                employer_seat_evidence=EMPLOYER_SEAT_EVIDENCE,
                 department=DEPARTMENT,
                 title=title,
                 duties=_duties(document, duties_cell),

@@ -46,13 +46,23 @@ from .facts import extract_facts
 from .gazetteer import PROVINCE_OF
 from .records import DepartmentRecord, PostingRecord, RoleRecord, SourceError
 
-PARSERS = {
-    boc_table.DOCUMENT: boc_table.parse,
-    cqbank_internet_finance.DOCUMENT: cqbank_internet_finance.parse,
-    consumer_finance.DOCUMENT: consumer_finance.parse,
-    reference_it_roles.DOCUMENT: reference_it_roles.parse,
-    reference_ebanking.DOCUMENT: reference_ebanking.parse,
-}
+_IMPORTERS = (
+    boc_table,
+    cqbank_internet_finance,
+    consumer_finance,
+    reference_it_roles,
+    reference_ebanking,
+)
+PARSERS = {importer.DOCUMENT: importer.parse for importer in _IMPORTERS}
+# What the public pages call each document, instead of its file name.
+SOURCE_NAMES = {importer.DOCUMENT: importer.SOURCE_NAME for importer in _IMPORTERS}
+
+
+def source_name(span):
+    """The readable name of a record's source: its document's, and the
+    article's within a collection."""
+    name = SOURCE_NAMES.get(span.document, "")
+    return f"{name} · {span.article}" if span.article else name
 
 
 def parse_documents(directory):
@@ -176,20 +186,35 @@ class _Loader:
             bulk_create_with_history(wanted, model, default_change_reason=self.reason)
         return True
 
-    def institution(self, name, parent, record, note=""):
+    def institution(self, name, parent, record, stated=None):
+        """The institution, created if new; ``stated`` are the fields the
+        source gives it (an employer's note, website and seat), which a
+        re-import restores, while what the source leaves empty stays HR's."""
+        stated = {field: value for field, value in (stated or {}).items() if value}
         institution = Institution.objects.filter(name=name, parent=parent).first()
         if institution is None:
-            institution = Institution.objects.create(
+            institution = Institution(
                 name=name,
                 parent=parent,
-                note=note,
                 source_document=record.source.document,
                 source_row=record.source.row,
+                source_name=source_name(record.source),
+                **stated,
             )
+            institution.full_clean()
+            institution._change_reason = self.reason
+            institution.save()
             self.report.count("institution", "created", name)
-        elif note and institution.note != note:
-            institution.note = note
-            institution.save(update_fields=["note"])
+            return institution
+        if institution.source_document == record.source.document:
+            stated["source_name"] = source_name(record.source)
+        changed = [f for f, v in stated.items() if getattr(institution, f) != v]
+        if changed:
+            for field in changed:
+                setattr(institution, field, stated[field])
+            institution.full_clean()
+            institution._change_reason = self.reason
+            institution.save(update_fields=changed)
             self.report.count("institution", "updated", name)
         return institution
 
@@ -203,8 +228,16 @@ class _Loader:
                 name=name,
                 source_document=record.source.document,
                 source_row=record.source.row,
+                source_name=source_name(record.source),
             )
             self.report.count("department", "created", name)
+        elif department.source_document == record.source.document and (
+            department.source_name != source_name(record.source)
+        ):
+            department.source_name = source_name(record.source)
+            department._change_reason = self.reason
+            department.save(update_fields=["source_name"])
+            self.report.count("department", "updated", name)
         return department
 
     def location(self, name):
@@ -225,7 +258,15 @@ class _Loader:
 
     def posting(self, record):
         employer = self.institution(
-            record.employer, None, record, note=record.employer_note
+            record.employer,
+            None,
+            record,
+            stated={
+                "note": record.employer_note,
+                "website": record.employer_website,
+                "seat": record.employer_seat and self.location(record.employer_seat),
+                "seat_evidence": record.employer_seat_evidence,
+            },
         )
         institution = (
             self.institution(record.institution, employer, record)
@@ -246,6 +287,7 @@ class _Loader:
             "category": record.category,
             "headcount": record.headcount,
             "source_lines": record.source.lines,
+            "source_name": source_name(record.source),
             "min_education": facts.min_education,
             "min_education_evidence": facts.min_education_evidence,
             "min_years_experience": facts.min_years_experience,
@@ -346,6 +388,7 @@ class _Loader:
             "department_name": record.department_name,
             "summary": record.summary,
             "source_lines": record.source.lines,
+            "source_name": source_name(record.source),
         }
         items = [
             (RoleDescriptionItem.Kind.DUTY, position, item.text, item.weight)
@@ -378,6 +421,7 @@ class _Loader:
             "summary": record.summary,
             "functions": list(record.functions),
             "source_lines": record.source.lines,
+            "source_name": source_name(record.source),
         }
         _, outcome = _upsert(DepartmentDescription, record, fields)
         self.report.count("department description", outcome, record.name)

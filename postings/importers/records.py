@@ -6,7 +6,7 @@ apart lets tests check a parser against hand-verified expectations without a
 database, and lets `import_seeds --check` report changes without writing.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class SourceError(Exception):
@@ -25,12 +25,14 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class SourceSpan:
-    """Where a record sits in its document: its row number and line range."""
+    """Where a record sits in its document: its row number and line range,
+    and, in a document that collects several articles, the article's name."""
 
     document: str
     row: int | None
     first_line: int
     last_line: int
+    article: str = ""
 
     @property
     def lines(self):
@@ -62,6 +64,11 @@ class PostingRecord:
     duties: tuple[str, ...] = ()
     requirements: tuple[RequirementItem, ...] = ()
     employer_note: str = ""
+    # The employer's official site and seat (a place name in the gazetteer,
+    # with why we know it), where known; see Institution.website and .seat.
+    employer_website: str = ""
+    employer_seat: str = ""
+    employer_seat_evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,3 +100,11 @@ class DepartmentRecord:
     office_tier: str = ""  # "front", "middle", "back" or ""
     summary: str = ""
     functions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def in_article(records, article):
+    """The records, marked as read from the named article of a collection."""
+    return [
+        replace(record, source=replace(record.source, article=article))
+        for record in records
+    ]

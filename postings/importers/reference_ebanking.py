@@ -30,10 +30,18 @@ were read from; headings that only name a department are in LEFT_OUT.
 import re
 from dataclasses import dataclass, replace
 
-from .records import DepartmentRecord, RoleItem, RoleRecord, SourceError, SourceSpan
+from .records import (
+    DepartmentRecord,
+    RoleItem,
+    RoleRecord,
+    SourceError,
+    SourceSpan,
+    in_article,
+)
 from .text import chinese_numeral, is_wide, join_wrapped, split_numbered, tidy
 
 DOCUMENT = "004_59c47d2529051d11.txt"
+SOURCE_NAME = "电子银行部门与岗位职责网页合集"
 
 LEFT_OUT = [
     (
@@ -279,32 +287,43 @@ def parse(text: str, document: str = DOCUMENT) -> list[RoleRecord | DepartmentRe
     lines = _fix_typos(text.splitlines(), document)
     records = []
 
-    first, last = _page(lines, document, "银行各主要部门及部门负责人职能职责", 1)
+    # Each page of the collection is a source of its own, named by its title
+    # (SourceSpan.article): same-named departments on two pages are two
+    # organisations' departments, and the public pages say which is which.
+    title = "银行各主要部门及部门负责人职能职责"
+    first, last = _page(lines, document, title, 1)
     tiers = _tiers(lines, document, first, last)
-    records.extend(tiers)
+    records.extend(in_article(tiers, f"《{title}》"))
     first, last = _page(lines, document, "中国银行各部门职能", last + 1)
     _check_repeat(document, tiers, _tiers(lines, document, first, last), first)
 
-    first, last = _page(lines, document, "银行业务部岗位职责", last + 1)
-    records.extend(_business_roles(lines, document, first, last))
-    first, last = _page(lines, document, "电子银行专员岗位职责", last + 1)
-    records.append(_ebanking_officer(lines, document, first, last))
+    title = "银行业务部岗位职责"
+    first, last = _page(lines, document, title, last + 1)
+    records.extend(
+        in_article(_business_roles(lines, document, first, last), f"《{title}》")
+    )
+    title = "电子银行专员岗位职责"
+    first, last = _page(lines, document, title, last + 1)
+    records.extend(
+        in_article([_ebanking_officer(lines, document, first, last)], f"《{title}》")
+    )
 
     first, last = _page(lines, document, "银行各个部门的职责", last + 1)
     _check_repeat(document, tiers, _tiers(lines, document, first, last), first)
 
-    first, last = _page(lines, document, "银行公司业务部各岗位职责", last + 1)
-    records.extend(_head_office(lines, document, first, last))
-    first, last = _page(lines, document, "银行部门和业务岗位职责", last + 1)
-    records.extend(_office(lines, document, first, last))
-    first, last = _page(
-        lines,
-        document,
-        "电子银行业务组织构架及岗位职责",
-        last + 1,
-        end="- 1、下载文档前",
+    title = "银行公司业务部各岗位职责"
+    first, last = _page(lines, document, title, last + 1)
+    records.extend(
+        in_article(_head_office(lines, document, first, last), f"《{title}》")
     )
-    records.extend(_ebanking_department(lines, document, first, last))
+    title = "银行部门和业务岗位职责"
+    first, last = _page(lines, document, title, last + 1)
+    records.extend(in_article(_office(lines, document, first, last), f"《{title}》"))
+    title = "电子银行业务组织构架及岗位职责"
+    first, last = _page(lines, document, title, last + 1, end="- 1、下载文档前")
+    records.extend(
+        in_article(_ebanking_department(lines, document, first, last), f"《{title}》")
+    )
 
     departments = _manual_part(lines, document, last + 1, "部门职责", "行电子银行业务")
     roles = _manual_part(
@@ -314,8 +333,11 @@ def parse(text: str, document: str = DOCUMENT) -> list[RoleRecord | DepartmentRe
         if not any(a <= repair.first_line <= b for a, b in (departments, roles)):
             message = "the repair table has a passage here that the parser never reads"
             raise SourceError(document, repair.first_line, message)
-    records.extend(_manual_departments(lines, document, *departments))
-    records.extend(_manual_roles(lines, document, *roles))
+    manual = "《行电子银行业务XXXXXX》手册"
+    records.extend(
+        in_article(_manual_departments(lines, document, *departments), manual)
+    )
+    records.extend(in_article(_manual_roles(lines, document, *roles), manual))
 
     return [
         replace(record, source=replace(record.source, row=row))

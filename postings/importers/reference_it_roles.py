@@ -13,10 +13,18 @@ in LEFT_OUT rather than folded into the first list's span.
 import re
 from dataclasses import replace
 
-from .records import DepartmentRecord, RoleItem, RoleRecord, SourceError, SourceSpan
+from .records import (
+    DepartmentRecord,
+    RoleItem,
+    RoleRecord,
+    SourceError,
+    SourceSpan,
+    in_article,
+)
 from .text import chinese_numeral, join_wrapped
 
 DOCUMENT = "003_0d44f748fc6be032.txt"
+SOURCE_NAME = "《2023年银行信息科技岗职业发展规划》文章合集"
 
 LEFT_OUT = [
     (
@@ -65,7 +73,8 @@ def parse(text: str, document: str = DOCUMENT) -> list[RoleRecord | DepartmentRe
     lines = text.splitlines()
     heading = _find(lines, document, 1, _LINFEN, contains=True)
     linfen_end = _find(lines, document, heading + 1, _LINFEN_END, cut_off=heading)
-    records = _linfen(lines, document, heading, linfen_end - 1)
+    # The collection's parts are sources of their own (SourceSpan.article).
+    records = in_article(_linfen(lines, document, heading, linfen_end - 1), "篇一")
 
     part = _find(lines, document, linfen_end + 1, _ROLES_START)
     lead = _expect_next(lines, document, part, _LEAD)
@@ -76,7 +85,7 @@ def parse(text: str, document: str = DOCUMENT) -> list[RoleRecord | DepartmentRe
         _role(lines, document, clerk, repeat - 1, "科技员"),
     ]
     _check_repeat(lines, document, repeat, roles)
-    records.extend(roles)
+    records.extend(in_article(roles, "篇四"))
     return [
         replace(record, source=replace(record.source, row=row))
         for row, record in enumerate(records, start=1)

@@ -207,8 +207,10 @@ def _clean_header(value):
 
 
 def unescape_csv(value):
-    """Undo the export's formula-injection escaping of one CSV cell."""
-    if len(value) >= 2 and value[0] == "'" and value[1] in CSV_FORMULA_TRIGGERS:
+    """Undo the export's formula-injection escaping of one CSV cell
+    (postings.exports.inert_csv_cell): one apostrophe comes off a cell whose
+    apostrophes lead to = + - @, a tab or a carriage return."""
+    if value.startswith("'") and value.lstrip("'")[:1] in CSV_FORMULA_TRIGGERS:
         return value[1:]
     return value
 
