@@ -1,4 +1,5 @@
-"""Security hardening: login throttling, CSRF, CSP, production settings."""
+"""Security hardening: login throttling, CSRF, CSP, production settings, and
+who may read or change what through the admin's history pages."""
 
 import os
 import secrets
@@ -7,12 +8,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client, RequestFactory
 from django.urls import reverse
+
+from postings.access import EDITOR, RECRUITER, ROLE_GROUPS
+from postings.models import InstitutionAccess, Posting
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
+User = get_user_model()
 
 
 def production_env(**overrides):
@@ -182,3 +190,229 @@ print("health", client.get("/healthz").status_code != 301)
     assert lines["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert lines["cookie"] == "True"
     assert lines["health"] == "True"  # load balancers probe over plain HTTP
+
+
+# --- History: reading versions never changes data -------------------------------------
+# django-simple-history's version page (…/history/<version>/) is also a form
+# that saves what is posted to it. Every history URL, for every role:
+
+EDITOR_IN_SCOPE, EDITOR_OUT_OF_SCOPE, RECRUITER_IN_SCOPE, ANONYMOUS = (
+    "editor in scope",
+    "editor of another institution",
+    "recruiter",
+    "anonymous",
+)
+ROLES = (EDITOR_IN_SCOPE, EDITOR_OUT_OF_SCOPE, RECRUITER_IN_SCOPE, ANONYMOUS)
+
+
+@pytest.fixture
+def history_world(make_institution, make_posting):
+    """重庆银行's posting, department and the bank itself, each with an older
+    version (its name or title before an edit), and another bank."""
+    mine = make_institution("重庆银行")
+    other = make_institution("中国银行")
+    posting = make_posting(
+        title="客户经理", institution=mine, department="互联网金融部"
+    )
+    rows = {"posting": posting, "department": posting.department, "institution": mine}
+    for obj, field in (
+        (posting, "title"),
+        (posting.department, "name"),
+        (mine, "note"),
+    ):
+        setattr(obj, field, f"{getattr(obj, field)}（改）")
+        obj.save()
+    return {"rows": rows, "mine": mine, "other": other}
+
+
+@pytest.fixture
+def client_for(history_world, django_user_model):
+    def make(role):
+        client = Client()
+        if role == ANONYMOUS:
+            return client
+        group = ROLE_GROUPS[RECRUITER if role == RECRUITER_IN_SCOPE else EDITOR]
+        user = django_user_model.objects.create_user(
+            role.replace(" ", "-"), is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group))
+        scope = history_world["other" if role == EDITOR_OUT_OF_SCOPE else "mine"]
+        InstitutionAccess.objects.create(user=user, institution=scope)
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def version_form_data(obj, **changes):
+    """What a browser would post back from the version form, with changes."""
+    model_admin = admin.site._registry[type(obj)]
+    request = RequestFactory().get("/")
+    request.user = User(is_superuser=True)  # every field, every choice
+    form = model_admin.get_form(request, obj)(instance=obj)
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = str(value)
+    data.update(changes)
+    return data
+
+
+def snapshot(obj):
+    """Everything a change could touch: the row's fields and its history."""
+    fresh = type(obj).objects.get(pk=obj.pk)
+    fields = {f.attname: getattr(fresh, f.attname) for f in fresh._meta.concrete_fields}
+    return fields, fresh.history.count()
+
+
+def assert_login_redirect(response):
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+# What each role gets: GET and POST of each page.
+VERSION_PAGE = {
+    EDITOR_IN_SCOPE: (200, 403),
+    EDITOR_OUT_OF_SCOPE: (404, 404),
+    RECRUITER_IN_SCOPE: (200, 403),
+}
+HISTORY_LIST = {
+    EDITOR_IN_SCOPE: (200, 200),
+    EDITOR_OUT_OF_SCOPE: (404, 404),
+    RECRUITER_IN_SCOPE: (200, 200),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model", ["posting", "department", "institution"])
+def test_the_version_page_is_read_only_for_every_role(
+    history_world, client_for, role, model
+):
+    obj = history_world["rows"][model]
+    older = obj.history.earliest()
+    url = reverse(f"admin:postings_{model}_simple_history", args=[obj.pk, older.pk])
+    client = client_for(role)
+    before = snapshot(obj)
+
+    shown = client.get(url)
+    field = {"posting": "title", "department": "name", "institution": "note"}[model]
+    posted = client.post(url, version_form_data(obj, **{field: "越权修改"}))
+
+    assert snapshot(obj) == before
+    if role == ANONYMOUS:
+        assert_login_redirect(shown)
+        assert_login_redirect(posted)
+        return
+    assert (shown.status_code, posted.status_code) == VERSION_PAGE[role]
+    if shown.status_code == 200:
+        content = shown.content.decode()
+        assert getattr(older.instance, field) in content  # the older value
+        assert f'name="{field}"' not in content  # shown, not editable
+        assert 'name="_save"' not in content
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model", ["posting", "department", "institution"])
+def test_the_history_list_follows_the_institution_scope(
+    history_world, client_for, role, model
+):
+    obj = history_world["rows"][model]
+    url = reverse(f"admin:postings_{model}_history", args=[obj.pk])
+    client = client_for(role)
+    before = snapshot(obj)
+    shown, posted = client.get(url), client.post(url, {"title": "越权修改"})
+    assert snapshot(obj) == before
+    if role == ANONYMOUS:
+        assert_login_redirect(shown)
+        assert_login_redirect(posted)
+        return
+    assert (shown.status_code, posted.status_code) == HISTORY_LIST[role]
+    if shown.status_code == 404:
+        assert str(obj) not in shown.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_an_editor_in_scope_restores_a_posting(history_world, client_for, role):
+    posting = history_world["rows"]["posting"]
+    older = posting.history.earliest()
+    url = reverse("admin:postings_posting_restore", args=[posting.pk, older.pk])
+    client = client_for(role)
+    before = snapshot(posting)
+    shown, posted = client.get(url), client.post(url)
+    if role == ANONYMOUS:
+        assert_login_redirect(shown)
+        assert_login_redirect(posted)
+    elif role == EDITOR_IN_SCOPE:
+        assert (shown.status_code, posted.status_code) == (200, 302)
+        assert Posting.objects.get(pk=posting.pk).title == "客户经理"
+        return
+    else:
+        expected = 404 if role == EDITOR_OUT_OF_SCOPE else 403
+        assert (shown.status_code, posted.status_code) == (expected, expected)
+    assert snapshot(posting) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_deleted_postings_are_listed_only_to_their_editors(
+    history_world, client_for, role
+):
+    posting = history_world["rows"]["posting"]
+    pk = posting.pk
+    posting.delete()
+    url = reverse("admin:postings_posting_deleted")
+    client = client_for(role)
+    shown, posted = client.get(url), client.post(url)
+    assert not Posting.objects.filter(pk=pk).exists()
+    if role == ANONYMOUS:
+        assert_login_redirect(shown)
+        assert_login_redirect(posted)
+    elif role == RECRUITER_IN_SCOPE:
+        assert (shown.status_code, posted.status_code) == (403, 403)
+    else:
+        assert (shown.status_code, posted.status_code) == (200, 200)
+        listed = [record.id for record in shown.context["records"]]
+        assert listed == ([pk] if role == EDITOR_IN_SCOPE else [])
+
+
+def test_a_version_whose_institution_was_deleted_is_no_error(
+    admin_client, client, make_institution, make_posting, django_user_model
+):
+    bank = make_institution("重庆银行")
+    gone = make_institution("已撤销的支行", parent=bank)
+    posting = make_posting(title="柜员", institution=gone)
+    version, pk = posting.history.latest(), posting.pk
+    posting.delete()
+    gone.delete()
+    editor = django_user_model.objects.create_user("hr", is_staff=True)
+    editor.groups.add(Group.objects.get(name=ROLE_GROUPS[EDITOR]))
+    InstitutionAccess.objects.create(user=editor, institution=bank)
+    client.force_login(editor)
+    page = reverse("admin:postings_posting_simple_history", args=[pk, version.pk])
+    restore = reverse("admin:postings_posting_restore", args=[pk, version.pk])
+    # The branch is no longer the bank's: not found for its editor …
+    assert client.get(page).status_code == 404
+    assert client.get(restore).status_code == 404
+    # … and still readable for a superuser.
+    response = admin_client.get(page)
+    assert response.status_code == 200
+    assert "柜员" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/postings/posting/abc/change/",
+        "/admin/postings/posting/abc/history/",
+        "/admin/postings/posting/1/history/abc/",
+        "/admin/postings/institution/abc/history/1/",
+        "/admin/postings/posting/abc/history/1/restore/",
+    ],
+)
+def test_ids_that_are_not_numbers_are_not_found(admin_client, path):
+    response = admin_client.get(path, follow=True)
+    assert response.status_code in (200, 404)  # the admin index says it is gone
+    assert response.redirect_chain in ([], [(reverse("admin:index"), 302)])
