@@ -612,6 +612,7 @@ def situation_view(request):
     agree with the new situation (see situation.replace_in_url), since the
     query string would otherwise win over what was just saved.
     """
+    link_errors = ()
     if request.method == "POST":
         back = _next_url(request, request.POST)
         if "clear" in request.POST:
@@ -627,10 +628,13 @@ def situation_view(request):
         status = 400
     else:
         back = _next_url(request, request.GET)
-        form = situation.SituationForm(initial=situation.current(request).as_query())
-        status = 200
+        candidate = situation.current(request)
+        form = situation.SituationForm(initial=candidate.as_query())
+        link_errors = candidate.errors  # a link stating a bad situation
+        status = 400 if link_errors else 200
     context = {
         "form": form,
+        "link_errors": link_errors,
         "next": back,
         "remembered": situation.from_cookie(
             request.COOKIES.get(situation.COOKIE_NAME, "")

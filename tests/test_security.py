@@ -12,9 +12,12 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client, RequestFactory
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
+from postings import situation
 from postings.access import EDITOR, RECRUITER, ROLE_GROUPS
+from postings.alerts.searches import PRESENTATION_PARAMETERS
+from postings.filters import CONTROL_CHARACTERS_MESSAGE, PostingFilter
 from postings.models import InstitutionAccess, Posting
 
 pytestmark = pytest.mark.django_db
@@ -416,3 +419,78 @@ def test_ids_that_are_not_numbers_are_not_found(admin_client, path):
     response = admin_client.get(path, follow=True)
     assert response.status_code in (200, 404)  # the admin index says it is gone
     assert response.redirect_chain in ([], [(reverse("admin:index"), 302)])
+
+
+# --- Control characters in query parameters -------------------------------------------
+# PostgreSQL cannot store or compare a NUL byte: every parameter the listing
+# reads refuses control characters, with one message, wherever it is read.
+
+LISTING_PARAMETERS = [*PostingFilter.base_filters, "page", "per_page"]
+ENDPOINTS = {
+    "listing": reverse_lazy("postings:posting_list"),
+    "insights": reverse_lazy("postings:posting_insights"),
+    "feed": reverse_lazy("postings:posting_feed"),
+    "alerts": reverse_lazy("postings:alert_subscribe"),
+    **{
+        f"export {export_format}": reverse_lazy(
+            "postings:posting_export", args=[export_format]
+        )
+        for export_format in ("csv", "xlsx", "json")
+    },
+}
+
+
+def body(response):
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+# A NUL, a bell, DEL. (Tabs, line breaks and the separators U+001C–U+001F are
+# whitespace: at either end of a value they are trimmed, as spaces are.)
+CONTROL_VALUES = ["a\x00b", "\x00", "北\x07京", "\x7f"]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "parameter"),
+    [
+        (endpoint, parameter)
+        for endpoint in ENDPOINTS
+        for parameter in LISTING_PARAMETERS
+        # A subscription keeps what a listing holds, not how it is shown.
+        if not (endpoint == "alerts" and parameter in PRESENTATION_PARAMETERS)
+    ],
+)
+def test_control_characters_in_any_parameter_are_refused_with_a_message(
+    client, open_posting, endpoint, parameter
+):
+    for value in CONTROL_VALUES:
+        response = client.get(ENDPOINTS[endpoint], {parameter: ["本科", value]})
+        assert response.status_code == 400, value
+        assert CONTROL_CHARACTERS_MESSAGE in body(response), value
+
+
+@pytest.mark.parametrize("parameter", sorted(PRESENTATION_PARAMETERS))
+def test_a_subscription_drops_how_a_listing_is_shown_even_when_malformed(
+    client, parameter
+):
+    response = client.get(
+        ENDPOINTS["alerts"], {"province": "新疆", parameter: "a\x00b"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("postings:alert_subscribe") + (
+        "?province=%E6%96%B0%E7%96%86"
+    )
+
+
+@pytest.mark.parametrize("parameter", situation.FIELDS)
+def test_control_characters_in_a_situation_are_refused_with_a_message(
+    client, parameter
+):
+    shown = client.get(reverse("postings:situation"), {parameter: "3\x00"})
+    assert shown.status_code == 400
+    assert CONTROL_CHARACTERS_MESSAGE in body(shown)
+    saved = client.post(reverse("postings:situation"), {parameter: "3\x00"})
+    assert saved.status_code == 400
+    assert CONTROL_CHARACTERS_MESSAGE in body(saved)
+    assert situation.COOKIE_NAME not in saved.cookies
