@@ -299,9 +299,26 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The lockout, the alert limits and the export limits read one client address
+# (postings.throttling.client_address): the connection's, or behind trusted
+# proxies the one the outermost proxy saw. Behind a TLS proxy
+# (DJANGO_SECURE_PROXY_SSL_HEADER) one proxy is trusted unless told otherwise.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get(
+        "DJANGO_TRUSTED_PROXIES",
+        "1" if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else "0",
+    )
+)
+AXES_CLIENT_IP_CALLABLE = "postings.throttling.client_address"
+
+# Public exports (postings.views.posting_export), so that they never starve
+# the pages: a file of at most EXPORT_MAX_ROWS postings, at most
+# EXPORT_RATE_LIMIT files a minute per client address, and at most
+# EXPORT_CONCURRENCY being written at once per process (the others are asked
+# to come back). Staff export any number of rows from the admin.
+EXPORT_MAX_ROWS = int(os.environ.get("DJANGO_EXPORT_MAX_ROWS", "5000"))
+EXPORT_RATE_LIMIT = int(os.environ.get("DJANGO_EXPORT_RATE_LIMIT", "10"))
+EXPORT_CONCURRENCY = int(os.environ.get("DJANGO_EXPORT_CONCURRENCY", "1"))
 
 # The admin's history pages show each version; restoring goes through the
 # board's own restore view, which brings duties and requirements back too.

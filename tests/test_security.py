@@ -1,6 +1,7 @@
 """Security hardening: login throttling, CSRF, CSP, production settings, and
 who may read or change what through the admin's history pages."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -11,10 +12,11 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse, reverse_lazy
 
-from postings import situation
+from postings import situation, throttling, views
 from postings.access import EDITOR, RECRUITER, ROLE_GROUPS
 from postings.alerts.searches import PRESENTATION_PARAMETERS
 from postings.filters import CONTROL_CHARACTERS_MESSAGE, PostingFilter
@@ -494,3 +496,183 @@ def test_control_characters_in_a_situation_are_refused_with_a_message(
     assert saved.status_code == 400
     assert CONTROL_CHARACTERS_MESSAGE in body(saved)
     assert situation.COOKIE_NAME not in saved.cookies
+
+
+# --- Public exports are bounded -------------------------------------------------------
+
+
+@pytest.fixture
+def real_cache(settings):
+    """A cache that keeps what it is given (the tests' default keeps nothing)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttling-tests",
+        }
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def export(client, export_format="csv", **params):
+    return client.get(reverse("postings:posting_export", args=[export_format]), params)
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx", "json"])
+def test_an_export_larger_than_the_cap_is_refused_with_its_count(
+    client, make_posting, settings, export_format
+):
+    settings.EXPORT_MAX_ROWS = 2
+    for _ in range(3):
+        make_posting(category="运营类")
+    response = export(client, export_format, category="运营类")
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "筛选结果共有 3 个岗位，超过公开导出的上限（2 个）" in content
+    assert "把结果缩小到 2 个以内再导出" in content
+    assert reverse("admin:postings_posting_changelist") in content
+    assert 'href="/?category=%E8%BF%90%E8%90%A5%E7%B1%BB"' in content
+
+
+def test_an_export_within_the_cap_is_the_whole_set(client, make_posting, settings):
+    settings.EXPORT_MAX_ROWS = 2
+    make_posting(title="甲", category="运营类")
+    make_posting(title="乙", category="运营类")
+    make_posting(title="丙", category="科技类")
+    response = export(client, "json", category="运营类")
+    assert response.status_code == 200
+    rows = json.loads(b"".join(response.streaming_content))
+    assert sorted(row["title"] for row in rows) == ["乙", "甲"]
+
+
+def test_exports_over_the_rate_limit_get_429_with_retry_after(
+    client, open_posting, settings, real_cache
+):
+    settings.EXPORT_RATE_LIMIT = 2
+    for _ in range(2):
+        response = export(client)
+        assert response.status_code == 200
+        b"".join(response.streaming_content)
+    refused = export(client, "xlsx")
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "同一网络地址每分钟最多导出 2 个文件" in refused.content.decode()
+    # Another address is served; a forged X-Forwarded-For does not make one.
+    forged = export(client, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert forged.status_code == 429
+    other = client.get(
+        reverse("postings:posting_export", args=["csv"]), REMOTE_ADDR="198.51.100.7"
+    )
+    assert other.status_code == 200
+    b"".join(other.streaming_content)
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(
+    client, open_posting, settings, real_cache
+):
+    settings.EXPORT_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def via_proxy(forwarded_for):
+        return client.get(
+            reverse("postings:posting_export", args=["json"]),
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    first = via_proxy("198.51.100.7")
+    assert first.status_code == 200
+    b"".join(first.streaming_content)
+    # The proxy appends the address it saw: what the client wrote before it
+    # is ignored, so a forged entry does not escape the limit.
+    assert via_proxy("203.0.113.9, 198.51.100.7").status_code == 429
+    second = via_proxy("198.51.100.8")
+    assert second.status_code == 200
+    b"".join(second.streaming_content)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "address"),
+    [
+        (0, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, "10.0.0.2"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, "1.2.3.4"),
+        (
+            1,
+            {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "9.9.9.9, 1.2.3.4"},
+            "1.2.3.4",
+        ),
+        (
+            2,
+            {
+                "REMOTE_ADDR": "10.0.0.2",
+                "HTTP_X_FORWARDED_FOR": "9.9.9.9, 1.2.3.4, 10.0.0.1",
+            },
+            "1.2.3.4",
+        ),
+        (
+            1,
+            {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "not-an-address"},
+            "10.0.0.2",
+        ),
+        (1, {"REMOTE_ADDR": "10.0.0.2"}, "10.0.0.2"),
+        (2, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, "10.0.0.2"),
+        (0, {"REMOTE_ADDR": "2001:db8::1"}, "2001:db8::1"),
+        (0, {"REMOTE_ADDR": ""}, None),
+    ],
+)
+def test_the_client_address_trusts_only_the_configured_proxies(
+    settings, proxies, meta, address
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", **meta)
+    assert throttling.client_address(request) == address
+
+
+def test_login_lockout_behind_a_proxy_is_per_client(client, admin_user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = reverse("admin:login")
+    wrong = {"username": admin_user.username, "password": "wrong"}
+    behind_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, wrong, HTTP_X_FORWARDED_FOR="198.51.100.7", **behind_proxy)
+    right = {"username": admin_user.username, "password": "password"}
+    locked = client.post(
+        url, right, HTTP_X_FORWARDED_FOR="198.51.100.7", **behind_proxy
+    )
+    assert locked.status_code == 429
+    # Another client behind the same proxy is not locked out by the first.
+    other = Client().post(
+        url, right, HTTP_X_FORWARDED_FOR="198.51.100.8", **behind_proxy
+    )
+    assert other.status_code == 302
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx", "json"])
+def test_exports_beyond_the_concurrency_limit_get_503_until_one_ends(
+    client, open_posting, settings, export_format
+):
+    settings.EXPORT_CONCURRENCY = 1
+    running = export(client, export_format)  # streamed: still being sent
+    assert running.status_code == 200
+    busy = export(client, export_format)
+    assert busy.status_code == 503
+    assert busy["Retry-After"] == str(views.EXPORT_BUSY_RETRY_AFTER)
+    assert "正在生成的导出文件较多" in busy.content.decode()
+    assert client.get(reverse("postings:posting_list")).status_code == 200
+    b"".join(running.streaming_content)  # sent in full: the slot is free
+    after = export(client, export_format)
+    assert after.status_code == 200
+    b"".join(after.streaming_content)
+    assert views.EXPORT_SLOTS.held == 0
+
+
+def test_a_client_that_leaves_early_frees_its_slot(client, open_posting, settings):
+    settings.EXPORT_CONCURRENCY = 1
+    abandoned = export(client, "csv")
+    next(iter(abandoned.streaming_content))
+    abandoned.close()  # what the server does when the client goes away
+    assert views.EXPORT_SLOTS.held == 0
+    again = export(client, "csv")
+    assert again.status_code == 200
+    b"".join(again.streaming_content)
