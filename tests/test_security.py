@@ -123,6 +123,27 @@ def test_pages_carry_a_strict_content_security_policy(client, url_name):
     assert response["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse_lazy("postings:posting_list"),
+        reverse_lazy("admin:login"),
+        reverse_lazy("postings:posting_export", args=["csv"]),
+        reverse_lazy("healthz"),
+    ],
+)
+def test_responses_turn_off_powerful_browser_features(client, url):
+    response = client.get(url)
+    policy = dict(
+        directive.strip().split("=", 1)
+        for directive in response["Permissions-Policy"].split(",")
+    )
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert policy[feature] == "()"
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
 # --- Production settings -----------------------------------------------------------------
 
 
