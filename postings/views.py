@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import MAX_URL_REDIRECT_LENGTH, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -131,9 +131,11 @@ def without_empty_parameters(view):
         kept = [(name, value) for name, value in pairs if value.strip()]
         if len(kept) < len(pairs):
             clean = urlencode(kept)
-            return HttpResponsePermanentRedirect(
-                f"{request.path}?{clean}" if clean else request.path
-            )
+            target = f"{request.path}?{clean}" if clean else request.path
+            # Django refuses to redirect to a longer URL; the view reads the
+            # same parameters (empty ones are no filter) and says what is wrong.
+            if len(target) <= MAX_URL_REDIRECT_LENGTH:
+                return HttpResponsePermanentRedirect(target)
         return view(request, *args, **kwargs)
 
     return wrapper

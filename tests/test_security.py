@@ -448,11 +448,14 @@ def test_ids_that_are_not_numbers_are_not_found(admin_client, path):
 # PostgreSQL cannot store or compare a NUL byte: every parameter the listing
 # reads refuses control characters, with one message, wherever it is read.
 
-LISTING_PARAMETERS = [*PostingFilter.base_filters, "page", "per_page"]
+FILTERS = list(PostingFilter.base_filters)
+LISTING_PARAMETERS = [*FILTERS, "page", "per_page"]
 ENDPOINTS = {
     "listing": reverse_lazy("postings:posting_list"),
     "insights": reverse_lazy("postings:posting_insights"),
     "feed": reverse_lazy("postings:posting_feed"),
+    "api postings": reverse_lazy("api:posting_list"),
+    "api facets": reverse_lazy("api:posting_facets"),
     "alerts": reverse_lazy("postings:alert_subscribe"),
     **{
         f"export {export_format}": reverse_lazy(
@@ -460,6 +463,15 @@ ENDPOINTS = {
         )
         for export_format in ("csv", "xlsx", "json")
     },
+}
+# What each page reads beside the filters: the API pages by cursor, facet
+# counts are not paged, and a subscription keeps what a listing holds, not
+# how it is shown.
+PARAMETERS = {
+    **dict.fromkeys(ENDPOINTS, LISTING_PARAMETERS),
+    "api postings": [*FILTERS, "per_page"],
+    "api facets": FILTERS,
+    "alerts": [name for name in FILTERS if name not in PRESENTATION_PARAMETERS],
 }
 
 
@@ -478,10 +490,8 @@ CONTROL_VALUES = ["a\x00b", "\x00", "北\x07京", "\x7f"]
     ("endpoint", "parameter"),
     [
         (endpoint, parameter)
-        for endpoint in ENDPOINTS
-        for parameter in LISTING_PARAMETERS
-        # A subscription keeps what a listing holds, not how it is shown.
-        if not (endpoint == "alerts" and parameter in PRESENTATION_PARAMETERS)
+        for endpoint, parameters in PARAMETERS.items()
+        for parameter in parameters
     ],
 )
 def test_control_characters_in_any_parameter_are_refused_with_a_message(
@@ -491,6 +501,18 @@ def test_control_characters_in_any_parameter_are_refused_with_a_message(
         response = client.get(ENDPOINTS[endpoint], {parameter: ["本科", value]})
         assert response.status_code == 400, value
         assert CONTROL_CHARACTERS_MESSAGE in body(response), value
+
+
+def test_a_query_too_long_to_redirect_is_answered_by_the_listing(client, open_posting):
+    # Empty parameters are dropped by a redirect, which Django refuses past
+    # 16,384 characters; the listing then reads the query itself.
+    long_value = "长" * 2000
+    ignored = client.get(f"/?q=&utm_source={long_value}")
+    assert ignored.status_code == 200
+    assert open_posting.title in ignored.content.decode()
+    too_long = client.get(f"/?q=&q={long_value}")
+    assert too_long.status_code == 400
+    assert "关键词：" in too_long.content.decode()
 
 
 @pytest.mark.parametrize("parameter", sorted(PRESENTATION_PARAMETERS))
