@@ -205,6 +205,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_SUBDOMAINS", default=True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The login lockout, the alert, export and API limits read one client address
+# (postings.throttling.client_address; the API through DRF's NUM_PROXIES, the
+# same rule): the connection's, or behind trusted proxies the one the
+# outermost proxy saw. Behind a TLS proxy (DJANGO_SECURE_PROXY_SSL_HEADER) one
+# proxy is trusted unless told otherwise.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get(
+        "DJANGO_TRUSTED_PROXIES",
+        "1" if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else "0",
+    )
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -250,8 +261,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "api": API_RATE,
     },
-    # Behind a TLS proxy the client is the address it forwarded for.
-    "NUM_PROXIES": 1 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else None,
+    # The client is the address the outermost trusted proxy saw, if any.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "EXCEPTION_HANDLER": "postings.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": None,
@@ -328,16 +339,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# The lockout, the alert limits and the export limits read one client address
-# (postings.throttling.client_address): the connection's, or behind trusted
-# proxies the one the outermost proxy saw. Behind a TLS proxy
-# (DJANGO_SECURE_PROXY_SSL_HEADER) one proxy is trusted unless told otherwise.
-TRUSTED_PROXY_COUNT = int(
-    os.environ.get(
-        "DJANGO_TRUSTED_PROXIES",
-        "1" if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else "0",
-    )
-)
 AXES_CLIENT_IP_CALLABLE = "postings.throttling.client_address"
 
 # Public exports (postings.views.posting_export), so that they never starve
