@@ -9,8 +9,9 @@
 3. Drives each scenario with wrk on loopback after a warm-up: requests/s,
    p50/p95/p99 latency, errors, and the workers' peak memory.
 4. Measures the comparisons in the same run (listing vs a trivial page,
-   keyword search vs the admin's search, our exports vs django-import-export)
-   and writes BENCHMARKS.md and bench/results.json.
+   keyword search vs the admin's search, the listing while clients export,
+   our exports vs django-import-export) and writes BENCHMARKS.md and
+   bench/results.json.
 """
 
 import json
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
@@ -260,11 +262,12 @@ def timed_gets(url, count, headers=None):
     }
 
 
-def download(server, path):
+def download(server, path, headers=None):
     """One export download: seconds, bytes and the serving worker's peak memory."""
+    request = urllib.request.Request(server.url + path, headers=headers or {})
     with MemorySampler(server.worker_pids()) as memory:
         started = time.perf_counter()
-        with urllib.request.urlopen(server.url + path, timeout=1800) as response:
+        with urllib.request.urlopen(request, timeout=1800) as response:
             size = 0
             while chunk := response.read(1 << 16):
                 size += len(chunk)
@@ -422,10 +425,26 @@ def main():
                 "ours": timed_gets(f"{uncached.url}/?q={quoted}", 20),
             }
 
-        log("Web exports of every open posting")
-        results["web_export"] = {
-            "csv": download(uncached, "/export.csv"),
-            "xlsx": download(uncached, "/export.xlsx"),
+        log("Sitemaps, uncached, one request at a time")
+        results["sitemaps"] = {
+            label: timed_gets(uncached.url + path, 10)
+            for label, path in (
+                ("index", "/sitemap.xml"),
+                ("a page of open postings", "/sitemap-postings.xml"),
+            )
+        }
+
+        log("Listing under load while 8 clients keep exporting")
+        results["exports_under_load"] = exports_under_load(env, uncached, scenarios)
+
+        # The public export stops at EXPORT_MAX_ROWS; staff export everything
+        # from the admin, through the same writers.
+        log("Admin exports of every posting")
+        results["admin_export"] = {
+            export_format: download(
+                uncached, f"/admin/postings/posting/export/{export_format}/", cookie
+            )
+            for export_format in ("csv", "xlsx")
         }
 
         log(f"Exports of {EXPORT_ROWS:,} rows: ours vs django-import-export")
@@ -553,6 +572,102 @@ def with_writer(env, session, ids_file, cached, uncached, scenarios):
 
 def quote(path):
     return urllib.parse.quote(path, safe="/?=&")
+
+
+# --- Exports under load -----------------------------------------------------------
+EXPORTERS = 8
+LOADED_SCENARIO = "listing, typical filters"
+
+# The largest public export the board allows: every open posting, or the
+# province with the most open postings within the row cap.
+LARGEST_PUBLIC_EXPORT = """
+import json
+from django.conf import settings
+from django.http import QueryDict
+from django.utils import timezone
+from postings import board
+from postings.filters import PostingFilter
+from postings.models import Posting
+current, today, cap = board.current(), timezone.localdate(), settings.EXPORT_MAX_ROWS
+def summary(query):
+    filterset = PostingFilter(QueryDict(query), queryset=Posting.objects.open_now())
+    assert filterset.is_valid()
+    return current.summary(filterset, today)
+everything = summary("")
+choices = [("", everything.total)] + [
+    (f"province={value}", count) for value, count in everything.counts["province"].items()
+]
+query, rows = max((c for c in choices if c[1] <= cap), key=lambda c: c[1], default=("", 0))
+print(json.dumps({"query": query, "rows": rows, "cap": cap}, ensure_ascii=False))
+"""
+
+
+class Exporter(threading.Thread):
+    """A client downloading the same export again and again, doing what the
+    answer says: reading the file, or waiting Retry-After seconds."""
+
+    def __init__(self, url, stop):
+        super().__init__(daemon=True)
+        self.url, self.stop = url, stop
+        self.statuses, self.seconds = {}, []
+
+    def run(self):
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            wait = 0
+            try:
+                with urllib.request.urlopen(self.url, timeout=600) as response:
+                    while response.read(1 << 16):
+                        pass
+                    status = response.status
+                self.seconds.append(time.perf_counter() - started)
+            except urllib.error.HTTPError as refused:
+                status = refused.code
+                wait = int(refused.headers.get("Retry-After") or 1)
+            except OSError:
+                status = "failed"
+                wait = 1
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.stop.wait(wait)
+
+
+def exports_under_load(env, server, scenarios):
+    """The listing's p95 under wrk's load, without and then with EXPORTERS
+    clients exporting the largest xlsx the public export serves (uncached,
+    so the listing does its full work and no page cache hides the cost)."""
+    largest = json.loads(
+        manage(env, "shell", "-c", LARGEST_PUBLIC_EXPORT, capture=True)
+        .strip()
+        .splitlines()[-1]
+    )
+    path = "/export.xlsx" + (f"?{largest['query']}" if largest["query"] else "")
+    listing = scenarios[LOADED_SCENARIO]
+    without = wrk(server, listing)
+    stop = threading.Event()
+    exporters = [Exporter(server.url + quote(path), stop) for _ in range(EXPORTERS)]
+    for exporter in exporters:
+        exporter.start()
+    try:
+        loaded = wrk(server, listing)
+    finally:
+        stop.set()
+        for exporter in exporters:
+            exporter.join(timeout=600)
+    statuses, seconds = {}, []
+    for exporter in exporters:
+        seconds += exporter.seconds
+        for status, count in exporter.statuses.items():
+            statuses[str(status)] = statuses.get(str(status), 0) + count
+    seconds.sort()
+    return {
+        "scenario": LOADED_SCENARIO,
+        "export": {**largest, "path": path},
+        "exporters": EXPORTERS,
+        "without": without,
+        "with": loaded,
+        "statuses": statuses,
+        "export_p50_s": round(statistics.median(seconds), 2) if seconds else None,
+    }
 
 
 COUNT_ACCURACY = """

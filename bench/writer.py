@@ -95,7 +95,8 @@ def edit(url, session, pk, rng):
     fields.append(["_save", "保存"])
     request = urllib.request.Request(
         page_url,
-        data=urllib.parse.urlencode(fields).encode(),
+        # urlencode takes pairs as tuples, not the lists edited above.
+        data=urllib.parse.urlencode([tuple(field) for field in fields]).encode(),
         headers={
             "Cookie": f"sessionid={session}; csrftoken={token}",
             "Referer": page_url,

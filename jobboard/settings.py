@@ -71,6 +71,7 @@ MIDDLEWARE = [
     # Before anything that can answer on its own, so every API answer
     # (an error, a redirect) carries the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -204,6 +205,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_SUBDOMAINS", default=True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The login lockout, the alert, export and API limits read one client address
+# (postings.throttling.client_address; the API through DRF's NUM_PROXIES, the
+# same rule): the connection's, or behind trusted proxies the one the
+# outermost proxy saw. Behind a TLS proxy (DJANGO_SECURE_PROXY_SSL_HEADER) one
+# proxy is trusted unless told otherwise.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get(
+        "DJANGO_TRUSTED_PROXIES",
+        "1" if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else "0",
+    )
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -249,8 +261,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "api": API_RATE,
     },
-    # Behind a TLS proxy the client is the address it forwarded for.
-    "NUM_PROXIES": 1 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER") else None,
+    # The client is the address the outermost trusted proxy saw, if any.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "EXCEPTION_HANDLER": "postings.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": None,
@@ -289,6 +301,34 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 CORS_PREFLIGHT_MAX_AGE = 24 * 3600
+# Powerful browser features the site never uses are off for it and for
+# anything it could be made to embed (Permissions-Policy, by
+# django-permissions-policy, which also rejects misspelt feature names).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # Admin login throttling (django-axes): five failures from one address for one
 # username lock that pair out for an hour; a success clears the count.
@@ -299,9 +339,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "postings.throttling.client_address"
+
+# Public exports (postings.views.posting_export), so that they never starve
+# the pages: a file of at most EXPORT_MAX_ROWS postings, at most
+# EXPORT_RATE_LIMIT files a minute per client address, and at most
+# EXPORT_CONCURRENCY being written at once per process (the others are asked
+# to come back). Staff export any number of rows from the admin.
+EXPORT_MAX_ROWS = int(os.environ.get("DJANGO_EXPORT_MAX_ROWS", "5000"))
+EXPORT_RATE_LIMIT = int(os.environ.get("DJANGO_EXPORT_RATE_LIMIT", "10"))
+EXPORT_CONCURRENCY = int(os.environ.get("DJANGO_EXPORT_CONCURRENCY", "1"))
 
 # The admin's history pages show each version; restoring goes through the
 # board's own restore view, which brings duties and requirements back too.

@@ -57,13 +57,20 @@ def scoped(queryset, user, path):
 
 
 def institution_of(obj, path):
-    """The institution id a row belongs to, following ``path``."""
+    """The institution id a row belongs to, following ``path``.
+
+    The last step reads the foreign key's id, not the institution: a
+    historical record may name an institution that has since been deleted.
+    """
+    if not path:
+        return obj.pk
+    *through, last = path.split("__")
     current = obj
-    for part in path.split("__") if path else []:
+    for part in through:
         current = getattr(current, part)
         if current is None:
             return None
-    return current.pk
+    return getattr(current, f"{last}_id")
 
 
 def may_access(user, obj, path):

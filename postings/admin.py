@@ -11,14 +11,19 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models
 from django.db.models import Count, Max
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -67,13 +72,23 @@ class InstitutionScopedAdmin(SimpleHistoryAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        if (
-            obj is None
-            and self.model._default_manager.filter(pk=unquote(object_id)).exists()
-        ):
+        if obj is None and self._exists(object_id):
             # It exists, but not for this user: answer as if it did not.
             raise Http404
         return obj
+
+    def _exists(self, object_id):
+        try:
+            return self.model._default_manager.filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            return False  # not an id at all (/admin/postings/posting/abc/change/)
+
+    def recorded_version(self, object_id, version_id):
+        """The row's historical record ``version_id``, or 404."""
+        try:
+            return self.model.history.get(id=unquote(object_id), history_id=version_id)
+        except (ObjectDoesNotExist, ValueError, ValidationError):
+            raise Http404 from None
 
     def _in_scope(self, request, obj):
         return obj is None or access.may_access(
@@ -94,6 +109,55 @@ class InstitutionScopedAdmin(SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj) and self._in_scope(
             request, obj
         )
+
+    # --- History: the list of versions, and one version read only
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.pk_or_404(object_id)
+        self.get_object(request, object_id)  # another institution's row: 404
+        return super().history_view(request, object_id, extra_context)
+
+    def pk_or_404(self, object_id):
+        try:
+            return self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One recorded version, read only, for whoever may view the row.
+
+        django-simple-history's version page is also a form that saves
+        whatever is posted to it (SIMPLE_HISTORY_REVERT_DISABLED only hides
+        its button), which would let a recruiter, or anyone bypassing the
+        change form's inlines and checks, change a row. So it only shows the
+        version: a POST is refused, and a posting's versions are restored by
+        PostingAdmin.restore_view, with their items.
+        """
+        version = self.recorded_version(object_id, version_id)
+        # Both the row as it is now and the version must be the user's.
+        self.get_object(request, object_id)
+        if not self._in_scope(request, version.instance):
+            raise Http404
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        obj = version.instance
+        fieldsets = self.get_fieldsets(request, obj)
+        form = self.get_form(request, obj, change=True, fields=())(instance=obj)
+        read_only = helpers.AdminForm(
+            form,
+            fieldsets,
+            {},
+            readonly_fields=flatten_fieldsets(fieldsets),
+            model_admin=self,
+        )
+        context = {
+            "adminform": read_only,
+            "has_add_permission": False,
+            "has_change_permission": False,
+            "has_delete_permission": False,
+            **(extra_context or {}),
+        }
+        return super().history_form_view(request, object_id, version_id, context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # The choices in forms are the user's institutions and their departments,
@@ -598,7 +662,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         ]
 
     def history_view(self, request, object_id, extra_context=None):
-        posting_id = unquote(object_id)
+        posting_id = self.pk_or_404(object_id)
         context = {
             "item_changes": history.item_changes(posting_id),
             "may_restore": self.has_change_permission(request),
@@ -607,9 +671,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         return super().history_view(request, object_id, extra_context=context)
 
     def _version(self, request, object_id, version_id):
-        version = get_object_or_404(
-            Posting.history, id=unquote(object_id), history_id=version_id
-        )
+        version = self.recorded_version(object_id, version_id)
         if not access.may_access(request.user, version, "institution"):
             raise Http404
         return version

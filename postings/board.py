@@ -880,6 +880,11 @@ class Board:
             rows = self.ordered_rows(mask, "newest", 0, limit)
             return int(np.count_nonzero(mask)), self.ids[rows].tolist()
 
+    def open_ids(self, date):
+        """The ids of every posting open on ``date``, ascending (the sitemaps)."""
+        with self.lock:
+            return np.sort(self.ids[self.open_mask(date)])
+
     # Tallies for the insights page: postings, stated headcount and postings
     # of unstated headcount (若干), by the values of one filter.
 

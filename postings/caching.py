@@ -194,6 +194,44 @@ class WholeBoardDependency(Dependency):
         return True
 
 
+@dataclass
+class SitemapDependency(Dependency):
+    """A sitemap page (postings.sitemaps), or the index (``section`` None).
+
+    A section page depends on the rows it lists: the postings section on
+    every posting open before or after a change (its URL or last change);
+    the index only on how many pages each section has, so on postings
+    opening or closing and on institutions and reference pages.
+    """
+
+    section: str | None
+    date: object
+    key: str = ""
+
+    def affected_by(self, change, current):
+        if change.kind == Kind.POSTING:
+            was, now = (
+                facts is not None and facts.is_open_on(self.date)
+                for facts in (change.before, change.after)
+            )
+            if self.section is None:
+                return was != now
+            return self.section == "postings" and (was or now)
+        if change.kind == Kind.INSTITUTION:
+            return self.section in (None, "institutions")
+        if change.kind == Kind.REFERENCE:
+            return self.section in (None, "reference")
+        return False  # departments, places and certificates are in no sitemap
+
+
+def sitemap_page(request, section=None, **kwargs):
+    # Keyed by the page alone (the path names the section): junk parameters
+    # share the page, and any ?p= that is not a page is a 404, never stored.
+    page = request.GET.get("p", "1")
+    key = "index" if section is None else f"p={int(page) if page.isdigit() else 0}"
+    return SitemapDependency(section, timezone.localdate(), key=key)
+
+
 def listing_page(request, **kwargs):
     """The listing's dependency, keyed by the parameters it understands
     (normalised), so junk parameters share a page; None for invalid input,

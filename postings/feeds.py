@@ -1,5 +1,5 @@
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import BadRequest
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -23,6 +23,12 @@ def _filter_query(filterset):
     return query.urlencode()
 
 
+class InvalidFilter(Exception):
+    def __init__(self, messages):
+        self.messages = messages
+        super().__init__("；".join(messages))
+
+
 class LatestPostingsFeed(Feed):
     """Newest open postings as Atom; takes the listing's filters (?province=新疆).
 
@@ -35,10 +41,18 @@ class LatestPostingsFeed(Feed):
     subtitle = "按发布日期排列的最新开放岗位"
     description_template = "postings/includes/job_posting_description.html"
 
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except InvalidFilter as error:
+            # The same messages as the listing's, on the site's 400 page.
+            context = {"errors": error.messages}
+            return render(request, "400.html", context, status=400)
+
     def get_object(self, request):
         filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
         if not filterset.is_valid():
-            raise BadRequest("；".join(filter_errors(filterset)))
+            raise InvalidFilter(filter_errors(filterset))
         return filterset
 
     def title(self, filterset):

@@ -54,6 +54,17 @@ def _has_control_characters(text):
     return any(unicodedata.category(character) == "Cc" for character in text)
 
 
+class RejectsControlCharacters:
+    """A form field mixin: a value with a control character (a NUL byte,
+    which PostgreSQL cannot store or compare) is refused with one message
+    before anything else reads it, so no message ever echoes it."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and _has_control_characters(value):
+            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
+        return super().to_python(value)
+
+
 class ValueListField(forms.Field):
     """All values of a repeated query parameter (?location=喀什市&location=和田市)."""
 
@@ -87,12 +98,16 @@ class ValueListField(forms.Field):
         return [self.coerce(v) for v in values]
 
 
-class KeywordField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if _has_control_characters(value):
-            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
-        return value
+class KeywordField(RejectsControlCharacters, forms.CharField):
+    pass
+
+
+class SortField(RejectsControlCharacters, django_filters.fields.ChoiceField):
+    pass
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    field_class = SortField
 
 
 def whole_number(low, high, what):
@@ -137,7 +152,7 @@ def iso_week(raw):
         ) from None
 
 
-class WholeNumberField(forms.Field):
+class WholeNumberField(RejectsControlCharacters, forms.Field):
     """A single whole number (page, per_page) with the listing's messages."""
 
     def __init__(self, *, low, high, what, **kwargs):
@@ -145,6 +160,7 @@ class WholeNumberField(forms.Field):
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
+        value = super().to_python(value)
         if value in (None, ""):
             return None
         return self.coerce(value)
@@ -470,7 +486,7 @@ class PostingFilter(django_filters.FilterSet):
     week = PublishedWeekFilter(
         label="发布周", field_name="published_on", coerce=iso_week
     )
-    sort = django_filters.ChoiceFilter(
+    sort = SortFilter(
         label="排序", choices=SORT.CHOICES, method="keep_order", empty_label=None
     )
 

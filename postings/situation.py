@@ -23,6 +23,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from .caching import cache_public_page
+from .filters import RejectsControlCharacters
 from .models import Education
 
 COOKIE_NAME = "situation"
@@ -71,8 +72,16 @@ class Situation:
         return " · ".join(parts)
 
 
+class ChoiceField(RejectsControlCharacters, forms.TypedChoiceField):
+    pass
+
+
+class NumberField(RejectsControlCharacters, forms.IntegerField):
+    pass
+
+
 class SituationForm(forms.Form):
-    education = forms.TypedChoiceField(
+    education = ChoiceField(
         label="最高学历",
         choices=[("", "未填写"), *((label, label) for label in Education.labels)],
         coerce=lambda label: Education.labels.index(label) + 1,
@@ -82,7 +91,7 @@ class SituationForm(forms.Form):
             "invalid_choice": "学历须为 " + "、".join(Education.labels) + " 之一。"
         },
     )
-    experience = forms.IntegerField(
+    experience = NumberField(
         label="工作年限（年）",
         min_value=EXPERIENCE_RANGE[0],
         max_value=EXPERIENCE_RANGE[1],
@@ -95,7 +104,7 @@ class SituationForm(forms.Form):
             f"{EXPERIENCE_RANGE[1]} 之间。",
         },
     )
-    age = forms.IntegerField(
+    age = NumberField(
         label="年龄（岁）",
         min_value=AGE_RANGE[0],
         max_value=AGE_RANGE[1],

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
+from django.conf import settings
 from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
@@ -16,14 +17,23 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import MAX_URL_REDIRECT_LENGTH, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import board, eligibility, exports, facets, insights, search, situation
+from . import (
+    board,
+    eligibility,
+    exports,
+    facets,
+    insights,
+    search,
+    situation,
+    throttling,
+)
 from .filters import FIT, SORT, PostingFilter, active_filters, filter_errors
 from .models import (
     Department,
@@ -123,9 +133,11 @@ def without_empty_parameters(view):
         kept = [(name, value) for name, value in pairs if value.strip()]
         if len(kept) < len(pairs):
             clean = urlencode(kept)
-            return HttpResponsePermanentRedirect(
-                f"{request.path}?{clean}" if clean else request.path
-            )
+            target = f"{request.path}?{clean}" if clean else request.path
+            # Django refuses to redirect to a longer URL; the view reads the
+            # same parameters (empty ones are no filter) and says what is wrong.
+            if len(target) <= MAX_URL_REDIRECT_LENGTH:
+                return HttpResponsePermanentRedirect(target)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -352,32 +364,89 @@ def posting_insights(request):
     return render(request, "postings/posting_insights.html", context)
 
 
+# Public exports are bounded so that they never starve the pages (the sizes
+# are settings; see the README's security section).
+EXPORT_SLOTS = throttling.Slots("EXPORT_CONCURRENCY")
+EXPORT_RATE_WINDOW = 60  # seconds
+EXPORT_BUSY_RETRY_AFTER = 10  # seconds: about what one capped export takes
+
+
 def posting_export(request, export_format):
-    """The listing's exact filtered and sorted set, every page, as a file."""
+    """The listing's exact filtered and sorted set, every page, as a file.
+
+    At most EXPORT_MAX_ROWS rows: a larger set is refused with its count
+    rather than cut short, since a cut-off file reads as the whole list.
+    At most EXPORT_RATE_LIMIT files a minute per client address (429), and
+    EXPORT_CONCURRENCY files being written at once per process (503): both
+    answer at once, with Retry-After.
+    """
     if export_format not in exports.FORMATS:
         formats = "、".join(exports.FORMATS)
         message = f"不支持的导出格式“{export_format[:20]}”：可选 {formats}。"
-        return render(
-            request, "postings/export_error.html", {"errors": [message]}, status=400
-        )
+        return _export_refused(request, [message], status=400)
     filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
     if not filterset.is_valid():
-        return render(
-            request,
-            "postings/export_error.html",
-            {"errors": filter_errors(filterset)},
-            status=400,
+        return _export_refused(request, filter_errors(filterset), status=400)
+    cap = settings.EXPORT_MAX_ROWS
+    total = board.for_request(request).summary(filterset, timezone.localdate()).total
+    if total > cap:
+        return _export_too_large(request, filterset, total, cap)
+    limit = settings.EXPORT_RATE_LIMIT
+    wait = throttling.over_rate_limit(
+        request, "export", limit=limit, window=EXPORT_RATE_WINDOW
+    )
+    if wait is not None:
+        message = (
+            f"导出过于频繁：同一网络地址每分钟最多导出 {limit} 个文件，"
+            f"请 {wait} 秒后再试。"
         )
-    labels = [
-        value
-        for name in filterset.filters
-        if name != "sort"
-        for value in request.GET.getlist(name)
-        if value.strip()
+        return _export_refused(request, [message], status=429, retry_after=wait)
+    slot = EXPORT_SLOTS.take()
+    if slot is None:
+        wait = EXPORT_BUSY_RETRY_AFTER
+        message = f"正在生成的导出文件较多，请 {wait} 秒后再试。"
+        return _export_refused(request, [message], status=503, retry_after=wait)
+    try:
+        labels = [
+            value
+            for name in filterset.filters
+            if name != "sort"
+            for value in request.GET.getlist(name)
+            if value.strip()
+        ]
+        name = exports.filename(export_format, labels)
+        row_iter = exports.rows(
+            filterset.qs[:cap], base_url=request.build_absolute_uri("/")
+        )
+        response = exports.response(row_iter, export_format, name)
+    except BaseException:
+        slot.release()
+        raise
+    return slot.hold_until_closed(response)
+
+
+def _export_too_large(request, filterset, total, cap):
+    messages = [
+        f"筛选结果共有 {total:,} 个岗位，超过公开导出的上限（{cap:,} 个）。",
+        f"请加上筛选条件或关键词，把结果缩小到 {cap:,} 个以内再导出；"
+        "招聘机构的工作人员可登录管理后台，在招聘岗位列表中用“导出当前结果”导出全部结果。",
     ]
-    name = exports.filename(export_format, labels)
-    row_iter = exports.rows(filterset.qs, base_url=request.build_absolute_uri("/"))
-    return exports.response(row_iter, export_format, name)
+    query = filterset.query().urlencode()
+    context = {
+        "errors": messages,
+        "listing_url": f"{reverse('postings:posting_list')}?{query}",
+        "admin_url": reverse("admin:postings_posting_changelist"),
+    }
+    return render(request, "postings/export_error.html", context, status=400)
+
+
+def _export_refused(request, messages, *, status, retry_after=None):
+    response = render(
+        request, "postings/export_error.html", {"errors": messages}, status=status
+    )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 class PostingDetailView(DetailView):
@@ -721,6 +790,7 @@ def situation_view(request):
     agree with the new situation (see situation.replace_in_url), since the
     query string would otherwise win over what was just saved.
     """
+    link_errors = ()
     if request.method == "POST":
         back = _next_url(request, request.POST)
         if "clear" in request.POST:
@@ -736,10 +806,13 @@ def situation_view(request):
         status = 400
     else:
         back = _next_url(request, request.GET)
-        form = situation.SituationForm(initial=situation.current(request).as_query())
-        status = 200
+        candidate = situation.current(request)
+        form = situation.SituationForm(initial=candidate.as_query())
+        link_errors = candidate.errors  # a link stating a bad situation
+        status = 400 if link_errors else 200
     context = {
         "form": form,
+        "link_errors": link_errors,
         "next": back,
         "remembered": situation.from_cookie(
             request.COOKIES.get(situation.COOKIE_NAME, "")
