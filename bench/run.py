@@ -377,6 +377,8 @@ def main():
             "search, 4 characters (客户经理)": "/?q=客户经理",
             "page 1": "/?page=1",
             "deep page (500)": "/?page=500",
+            "insights, typical filters": "/insights/?province=新疆&education=本科"
+            "&experience=3",
         }
         log("First requests on a fresh board (uncached): each query's first answer")
         results["cold"] = {
@@ -398,7 +400,7 @@ def main():
         results["uncached_sequential"] = {
             label: timed_gets(uncached.url + quote(path), 50)
             for label, path in scenarios.items()
-            if label.startswith(("listing", "search"))
+            if label.startswith(("listing", "search", "insights"))
         }
 
         log("Mixed workload: the same load while an HR editor saves once a second")
