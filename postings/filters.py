@@ -81,6 +81,11 @@ class ValueListField(forms.Field):
             value = [value]
         values = []
         for raw in value:
+            # Checked before stripping: str.strip() removes some control
+            # characters (\x1c–\x1f), which would then pass here and still be
+            # echoed from the raw parameter (a feed's title, a chip).
+            if _has_control_characters(str(raw)):
+                raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
             raw = str(raw).strip()
             if not raw or raw in values:
                 continue
@@ -88,8 +93,6 @@ class ValueListField(forms.Field):
                 raise ValidationError(
                     f"取值过长（最多 {MAX_VALUE_LENGTH} 个字符）。", code="too_long"
                 )
-            if _has_control_characters(raw):
-                raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
             values.append(raw)
         if len(values) > MAX_VALUES:
             raise ValidationError(
