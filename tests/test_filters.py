@@ -98,6 +98,8 @@ def postings(make_institution, make_posting, today):
             headcount=1,
             min_education=Education.DOCTORATE,
             min_years_experience=0,
+            requires_shift_work=True,
+            shift_work_evidence="能够适应轮班工作。",
             published_on=today - datetime.timedelta(days=1),
             duties=("负责客户数据分析。",),
         ),
@@ -290,6 +292,48 @@ def test_age_is_a_limit_the_candidate_must_not_pass(postings, query, expected):
     assert found_set(query) == expected
 
 
+# --- Only what the candidate fully meets ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Without 只看符合 the candidate filters keep what may still be 待确认.
+        ("education=博士&experience=5", ALL_OPEN),
+        # 客户经理 requires CFA, 数据分析岗 shift work: only the candidate
+        # can confirm those, so they never fit.
+        (
+            "education=博士&experience=5&age=30&fit=符合",
+            ALL_OPEN - {"客户经理", "数据分析岗"},
+        ),
+        # No age given: Java开发工程师 (30岁以下) and 综合柜员 (40岁以下) ask
+        # one, which is left to confirm.
+        ("education=博士&experience=5&fit=符合", {"风控专员"}),
+        ("education=硕士&fit=符合", {"风控专员"}),
+        ("education=本科&fit=符合", set()),  # 风控专员 needs 硕士
+        ("fit=符合", set()),  # every posting here asks something
+        (
+            "education=博士&experience=5&age=30&fit=%20符合%20",
+            ALL_OPEN - {"客户经理", "数据分析岗"},
+        ),
+    ],
+)
+def test_fit_keeps_only_postings_whose_every_requirement_is_met(
+    postings, query, expected
+):
+    assert found_set(query) == expected
+
+
+def test_fit_combines_with_the_other_filters_and_a_sort(postings):
+    situation = "education=博士&experience=5&age=30&fit=符合"
+    assert found(f"{situation}&sort=headcount") == [
+        "综合柜员",
+        "Java开发工程师",
+        "风控专员",
+    ]
+    assert found_set(f"{situation}&employer=乙银行") == {"Java开发工程师"}
+
+
 # --- Week of publication ------------------------------------------------------------
 
 
@@ -468,6 +512,7 @@ def test_chips_name_each_value_and_remove_only_it(postings):
             "省份：同一条件最多选择 30 项。",
         ),
         ("sort=random", "排序：选择一个有效的选项。 random 不在可用的选项中。"),
+        ("fit=是", "只看符合：只能为“符合”（只看符合我的情况的岗位）。"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_in_chinese(query, message):
@@ -486,7 +531,7 @@ def test_a_keyword_over_a_hundred_characters_is_refused():
 
 
 @pytest.mark.parametrize(
-    "name", ["q", "employer", "province", "location", "week", "age"]
+    "name", ["q", "employer", "province", "location", "week", "age", "fit"]
 )
 @pytest.mark.parametrize("character", ["%00", "%01", "%1B", "%7F", "%C2%85"])
 def test_control_characters_are_refused_in_every_parameter(name, character):

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import re
-from io import StringIO
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
@@ -12,7 +11,6 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +70,6 @@ def _url_name(url):
         return resolve(urlsplit(url).path).view_name
     except Resolver404:
         return None
-
-
-@pytest.fixture
-def seeded():
-    call_command("import_seeds", stdout=StringIO())
 
 
 def test_every_filtered_example_url_is_of_a_kind_whose_postings_can_be_counted():
