@@ -39,8 +39,8 @@ def _rows(model):
 
 
 class RowSnapshot:
-    def __init__(self, inserts):
-        self._inserts = inserts  # [(sql, [params of each row])], table by table
+    def __init__(self, tables):
+        self._tables = tables  # [_Table], in the order they were read
 
     @classmethod
     def taken_after(cls, setup):
@@ -50,7 +50,7 @@ class RowSnapshot:
         with transaction.atomic():
             before = {model: _rows(model) for model in models}
             setup()
-            inserts = []
+            tables = []
             for model in models:
                 after, existing = _rows(model), before[model]
                 touched = [pk for pk, row in existing.items() if after.get(pk) != row]
@@ -62,35 +62,49 @@ class RowSnapshot:
                     )
                 added = [row for pk, row in after.items() if pk not in existing]
                 if added:
-                    inserts.append(_insert(model, added))
+                    tables.append(_Table(model, added))
             transaction.set_rollback(True)
-        return cls(inserts)
+        return cls(tables)
 
     def restore(self):
         """Write the rows into the current database (in the test's
         transaction, or committed in a transactional test)."""
         with transaction.atomic(), connection.cursor() as cursor:
-            for sql, params in self._inserts:
-                cursor.executemany(sql, params)
-
-    @property
-    def row_count(self):
-        return sum(len(params) for _, params in self._inserts)
+            for table in self._tables:
+                table.write(cursor)
 
 
-def _insert(model, rows):
-    fields = _columns(model)
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    params = [
-        tuple(
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, row, strict=True)
-        )
-        for row in rows
-    ]
-    return sql, params
+class _Table:
+    """One table's rows, made ready for the database once."""
+
+    def __init__(self, model, rows):
+        fields = _columns(model)
+        quote = connection.ops.quote_name
+        self.name = quote(model._meta.db_table)
+        self.columns = ", ".join(quote(field.column) for field in fields)
+        self.rows = [
+            [
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, row, strict=True)
+            ]
+            for row in rows
+        ]
+
+    def write(self, cursor):
+        if connection.vendor == "postgresql":
+            # COPY: the rows in one stream, adapted in C; INSERT statements
+            # would spend longer quoting the values than writing them.
+            with cursor.copy(f"COPY {self.name} ({self.columns}) FROM STDIN") as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+            return
+        width = len(self.rows[0])
+        per_statement = max(1, connection.features.max_query_params // width)
+        one_row = "({})".format(", ".join(["%s"] * width))
+        for start in range(0, len(self.rows), per_statement):
+            batch = self.rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {self.name} ({self.columns}) VALUES "
+                + ", ".join([one_row] * len(batch)),
+                [value for row in batch for value in row],
+            )
