@@ -710,6 +710,10 @@ def test_exports_beyond_the_concurrency_limit_get_503_until_one_ends(
     assert views.EXPORT_SLOTS.held == 0
 
 
+# Transactional: closing an abandoned streaming response ends its request,
+# and Django then closes the database connection, which on PostgreSQL would
+# be the test's own open transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_client_that_leaves_early_frees_its_slot(client, open_posting, settings):
     settings.EXPORT_CONCURRENCY = 1
     abandoned = export(client, "csv")
