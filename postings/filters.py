@@ -536,10 +536,22 @@ class PostingFilter(django_filters.FilterSet):
         its page's links carry and what its cached page is keyed by."""
         query = QueryDict(mutable=True)
         for name in self.form.fields:
-            values = [v for v in self.data.getlist(name) if v.strip()]
+            values = self.submitted(name)
             if values:
                 query.setlist(name, values)
         return query
+
+    def submitted(self, name):
+        """The non-blank values of parameter ``name`` that its form field
+        read: every value of a list field, only the last of a single-valued
+        one (as QueryDict.get reads it), so a repeated ?q= never carries or
+        echoes a value the form did not validate."""
+        field = self.form.fields[name]
+        if isinstance(field.widget, forms.MultipleHiddenInput):
+            values = self.data.getlist(name)
+        else:
+            values = self.data.getlist(name)[-1:]
+        return [v for v in values if v.strip()]
 
     def key(self):
         """What the result depends on, as a hashable value."""
@@ -620,9 +632,7 @@ def active_filters(filterset):
     for name, filter_ in filterset.filters.items():
         if name == "sort":
             continue
-        for value in data.getlist(name):
-            if not value.strip():
-                continue
+        for value in filterset.submitted(name):
             remaining = data.copy()
             remaining.setlist(name, [v for v in data.getlist(name) if v != value])
             remaining.pop("page", None)

@@ -4,6 +4,8 @@ import feedparser
 import pytest
 from django.urls import reverse
 
+from postings import search
+
 pytestmark = pytest.mark.django_db
 
 
@@ -93,6 +95,23 @@ def test_a_filtered_feed_is_named_for_its_filters_and_links_to_itself(client, po
     again = read_feed(client, province="新疆", education="本科")
     assert link(again, "self") == self_url
     assert [e.title for e in again.entries] == [e.title for e in feed.entries]
+
+
+def test_a_repeated_keyword_is_read_once_and_its_earlier_values_ignored(
+    client, postings
+):
+    # The form reads the last ?q=; an earlier value it never validated (here
+    # an escape character, which XML cannot carry) is neither named nor linked.
+    for posting in postings.values():
+        search.index_posting(posting)
+    feed = read_feed(client, q=["\x1b", "经理"])
+    assert feed.feed.title == "银行招聘岗位：最新发布（关键词：经理）"
+    assert link(feed, "self") == (
+        "http://testserver/feeds/postings.atom?q=%E7%BB%8F%E7%90%86"
+    )
+    assert [entry.title for entry in feed.entries] == [
+        "综合服务经理 · 中国银行 新疆区分行"
+    ]
 
 
 def test_feed_queries_do_not_grow_with_its_entries(
