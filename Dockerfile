@@ -16,6 +16,7 @@ RUN pip install .
 
 COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && DJANGO_SECRET_KEY=collectstatic-only python manage.py compile_catalogs \
     && useradd --system --home-dir /app jobboard \
     && chown -R jobboard /app
 

@@ -1,8 +1,8 @@
 # Two commands on a fresh machine:
 #   make run   - set everything up and serve the seeded board on http://127.0.0.1:8000
 #   make test  - set everything up and run the whole test suite
-# Python 3.11+ is the only prerequisite; the tests also use Debian's chromium and
-# LibreOffice, which `make test` installs with apt-get when they are missing.
+# Python 3.11+ is the only prerequisite; the tests also use Debian's chromium,
+# LibreOffice and gettext, which `make test` installs with apt-get when they are missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor messages
+.PHONY: run test install seed admin bench lint format test-prerequisites clean vendor messages catalogs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
@@ -31,13 +31,13 @@ install: $(STAMP)
 
 # Local development runs with DEBUG on and SQLite unless DATABASE_URL says otherwise.
 run: export DJANGO_DEBUG ?= 1
-run: install
+run: install catalogs
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_seeds
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 seed: export DJANGO_DEBUG ?= 1
-seed: install
+seed: install catalogs
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_seeds
 
@@ -67,31 +67,48 @@ admin: install
 # and the live test server speaks plain HTTP, so no redirect to HTTPS.
 test: export DJANGO_SECRET_KEY ?= insecure-test-only-key
 test: export DJANGO_SECURE_SSL_REDIRECT ?= 0
-test: install test-prerequisites
+test: install catalogs test-prerequisites
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium (never a downloaded one) and the
-# spreadsheet tests open exports in LibreOffice; install both when missing.
-TEST_PACKAGES := chromium fonts-noto-cjk libreoffice-calc-nogui
+# spreadsheet tests open exports in LibreOffice, and the catalogue test reads
+# the code's strings with gettext's xgettext; install them when missing.
+TEST_PACKAGES := chromium fonts-noto-cjk libreoffice-calc-nogui gettext
 test-prerequisites:
-	@if command -v chromium >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1; then exit 0; fi; \
+	@if command -v chromium >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1 \
+		&& command -v xgettext >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then SUDO=; \
 	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then SUDO=sudo; \
 	else echo "The tests need Debian's $(TEST_PACKAGES): apt-get install $(TEST_PACKAGES)" >&2; exit 1; fi; \
-	echo "Installing Debian's $(TEST_PACKAGES) for the browser and spreadsheet tests"; \
+	echo "Installing Debian's $(TEST_PACKAGES) for the browser, spreadsheet and catalogue tests"; \
 	log=$$(mktemp); \
 	if ! { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES); } >"$$log" 2>&1; then \
 		cat "$$log" >&2; rm -f "$$log"; exit 1; \
 	fi; \
 	rm -f "$$log"
 
-# Chinese for third-party apps that ship none (django-axes), in
-# locale/zh_Hans/LC_MESSAGES/django.po: after editing it, compile it and commit
-# both files. The compiled .mo is committed, like every Django app's, so that
-# running the site needs no gettext; this target needs Debian's gettext.
+# The interface's message catalogues: locale/en (the English interface) and
+# locale/zh_Hans (Chinese for third-party apps that ship none, django-axes).
+# The .po files are committed; their .mo files are built here, by every
+# target that serves or tests the site, with Babel (no system gettext).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+$(MO_FILES): %.mo: %.po | $(STAMP)
+	$(BIN)/python manage.py compile_catalogs --verbosity 0
+
+catalogs: $(MO_FILES)
+
+# After marking or changing interface strings: refresh locale/en's .po from the
+# code and templates (needs Debian's gettext, for xgettext), translate the new
+# entries, and commit the .po. tests/test_i18n.py fails on any entry left
+# untranslated or fuzzy, and on any string the .po is missing.
+MAKEMESSAGES_IGNORE := --ignore .venv --ignore node_modules --ignore staticfiles \
+	--ignore static --ignore tests --ignore bench --ignore fixtures --ignore test-artifacts
 messages: export DJANGO_DEBUG ?= 1
 messages: install
-	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore .venv --ignore node_modules
+	$(BIN)/python manage.py makemessages --locale en --no-obsolete --add-location file \
+		 $(MAKEMESSAGES_IGNORE)
+	$(BIN)/python manage.py compile_catalogs
 
 lint: install
 	$(BIN)/ruff check .
@@ -106,7 +123,7 @@ clean:
 
 # The load benchmark on PostgreSQL (installs Debian's postgresql and wrk when
 # missing); BENCH_SIZE=1000000 for the big run. Writes BENCHMARKS.md.
-bench: install
+bench: install catalogs
 	$(BIN)/python bench/run.py
 
 # Browser libraries for the insights page, from the npm registry at the

@@ -170,10 +170,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文")]
+# Chinese at /, English at /en/ (jobboard/urls.py). Posting content stays as
+# the source wrote it, in Chinese, in both.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
-# Chinese for the third-party apps that ship none (django-axes).
+# The interface in English (locale/en), and Chinese for the third-party
+# apps that ship none (django-axes, locale/zh_Hans).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 

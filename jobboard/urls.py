@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,8 +6,8 @@ from postings import sitemaps
 from postings.caching import cache_public_page, sitemap_page
 from postings.views import healthz, robots_txt
 
+# Outside the language prefix: machine-read, one language.
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path(
@@ -20,5 +21,14 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("api/v1/", include("postings.api.urls")),
-    path("", include("postings.urls")),
 ]
+
+# People's pages: Chinese at /, English under /en/. The language is in the
+# path, not in a cookie or Accept-Language, so every URL is one page in one
+# language: links can be shared, and the page cache (keyed by path) serves
+# each language its own copy.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("postings.urls")),
+    prefix_default_language=False,
+)

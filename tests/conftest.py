@@ -7,8 +7,9 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from postings import board
 from postings.models import (
@@ -49,6 +50,16 @@ def _fast_and_plain_settings(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to an English page leaves English active in the thread, as
+    Django's LocaleMiddleware does; each test starts in the default language,
+    as each request does."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from postings import search
+from postings import languages, search
 from postings.importers.facts import clauses, is_preference_clause
 
 register = template.Library()
@@ -94,3 +94,15 @@ def highlight(text, terms):
 def highlighted(context, text):
     """``text`` with the page's search terms marked, if it has any."""
     return highlight(text, context.get("terms") or [])
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """This page in every interface language (postings.languages.Alternate)."""
+    return languages.alternates(context["request"])
+
+
+@register.simple_tag
+def html_lang():
+    """The current language as <html lang> wants it: zh-Hans, en."""
+    return languages.html_lang()
