@@ -93,8 +93,8 @@ test-prerequisites:
 # target that serves or tests the site, with Babel (no system gettext).
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+# (DEBUG here only so that the settings need no secret key to find them.)
 $(MO_FILES): %.mo: %.po | $(STAMP)
-	# DEBUG: the settings need no secret key just to find the catalogues.
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compile_catalogs --verbosity 0
 
 catalogs: $(MO_FILES)
