@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from rest_framework.response import Response
 
 from ..caching import ListingDependency
 from ..models import BoardChange
@@ -147,3 +148,11 @@ class Validators:
 
     def not_modified(self):
         return self.stamp(HttpResponseNotModified())
+
+    def answer(self, build):
+        """304 Not Modified while the client's copy is current; otherwise
+        ``build()``'s data, stamped. ``build`` runs only for a full answer,
+        so a 304 reads nothing beyond the board's change log."""
+        if self.client_is_current():
+            return self.not_modified()
+        return self.stamp(Response(build()))

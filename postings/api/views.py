@@ -178,29 +178,29 @@ class PostingListView(ReadOnlyView):
                 _cursor_error(filterset.form, error.messages[0])
         current = board.for_request(request)
         today = timezone.localdate()
-        validators = Validators(
-            request,
-            current,
-            ResultDependency(filterset, today),
-            _normalised(filterset),
+
+        def page():
+            total, ids, last = cursors.posting_page(
+                current,
+                filterset,
+                today,
+                after=after,
+                limit=data.get("per_page") or PER_PAGE_DEFAULT,
+            )
+            next_cursor = (
+                cursors.encode(cursors.posting_kind(sort), last) if last else None
+            )
+            return {
+                "count": total,
+                "next": _next_url(request, next_cursor) if next_cursor else None,
+                "next_cursor": next_cursor,
+                "results": _posting_rows(request, ids, Posting.objects.all()),
+            }
+
+        dependency = ResultDependency(filterset, today)
+        return Validators(request, current, dependency, _normalised(filterset)).answer(
+            page
         )
-        if validators.client_is_current():
-            return validators.not_modified()
-        total, ids, last = cursors.posting_page(
-            current,
-            filterset,
-            today,
-            after=after,
-            limit=data.get("per_page") or PER_PAGE_DEFAULT,
-        )
-        next_cursor = cursors.encode(cursors.posting_kind(sort), last) if last else None
-        page = {
-            "count": total,
-            "next": _next_url(request, next_cursor) if next_cursor else None,
-            "next_cursor": next_cursor,
-            "results": _posting_rows(request, ids, Posting.objects.all()),
-        }
-        return validators.stamp(Response(page))
 
 
 class PostingDetailView(ReadOnlyView):
@@ -215,13 +215,14 @@ class PostingDetailView(ReadOnlyView):
         facts = current.facts_of(pk) if pk <= MAX_ID else None
         if facts is None or facts.status == board.STATUS_CODES[Posting.Status.DRAFT]:
             raise exceptions.NotFound()
-        validators = Validators(request, current, PostingDependency(pk))
-        if validators.client_is_current():
-            return validators.not_modified()
-        rows = _posting_rows(request, [pk], Posting.objects.public())
-        if not rows:
-            raise exceptions.NotFound()
-        return validators.stamp(Response(rows[0]))
+
+        def posting():
+            rows = _posting_rows(request, [pk], Posting.objects.public())
+            if not rows:
+                raise exceptions.NotFound()
+            return rows[0]
+
+        return Validators(request, current, PostingDependency(pk)).answer(posting)
 
 
 class FacetsView(ReadOnlyView):
@@ -238,17 +239,19 @@ class FacetsView(ReadOnlyView):
         filterset = _valid_filter(FacetFilter, request)
         current = board.for_request(request)
         today = timezone.localdate()
-        validators = Validators(
-            request,
-            current,
-            ListingDependency(filterset, today),
-            _facet_variant(filterset),
-        )
-        if validators.client_is_current():
-            return validators.not_modified()
-        summary = current.summary(filterset, today)
-        data = {"count": summary.total, "facets": _facets(filterset, summary.counts)}
-        return validators.stamp(Response(serializers.FacetsSerializer(data).data))
+
+        def facets():
+            summary = current.summary(filterset, today)
+            data = {
+                "count": summary.total,
+                "facets": _facets(filterset, summary.counts),
+            }
+            return serializers.FacetsSerializer(data).data
+
+        dependency = ListingDependency(filterset, today)
+        return Validators(
+            request, current, dependency, _facet_variant(filterset)
+        ).answer(facets)
 
 
 def _facet_variant(filterset):
@@ -384,7 +387,13 @@ def _whole_board(today):
     return ListingDependency(everything, today)
 
 
+def _table_validators(request, current, today, form):
+    """A whole table's answer depends on every posting and name, and on its page."""
+    return Validators(request, current, _whole_board(today), _table_variant(form))
+
+
 _TABLE_PARAMETERS = schema.paging_parameters(TableForm, TABLE_PER_PAGE_DEFAULT)
+_INSTITUTION_FIELDS = ("pk", "parent_id", "name", "description", "note")
 
 
 class InstitutionListView(ReadOnlyView):
@@ -400,21 +409,18 @@ class InstitutionListView(ReadOnlyView):
         form, after, limit = _table_page(request, "institutions")
         current = board.for_request(request)
         today = timezone.localdate()
-        validators = Validators(
-            request, current, _whole_board(today), _table_variant(form)
-        )
-        if validators.client_is_current():
-            return validators.not_modified()
-        tree = _Tree(current, today, ("pk", "parent_id", "name", "description", "note"))
-        following = [pk for pk in tree.rows if pk > after]
-        items = [
-            _institution(request, tree, pk, *tree.rows[pk][3:])
-            for pk in following[:limit]
-        ]
-        page = _paged(request, "institutions", items, len(following) > limit)
-        return validators.stamp(
-            Response(serializers.InstitutionPageSerializer(page).data)
-        )
+
+        def page():
+            tree = _Tree(current, today, _INSTITUTION_FIELDS)
+            following = [pk for pk in tree.rows if pk > after]
+            items = [
+                _institution(request, tree, pk, *tree.rows[pk][3:])
+                for pk in following[:limit]
+            ]
+            page = _paged(request, "institutions", items, len(following) > limit)
+            return serializers.InstitutionPageSerializer(page).data
+
+        return _table_validators(request, current, today, form).answer(page)
 
 
 class InstitutionDetailView(ReadOnlyView):
@@ -428,26 +434,22 @@ class InstitutionDetailView(ReadOnlyView):
         if pk > MAX_ID:
             raise exceptions.NotFound()
         current = board.for_request(request)
-        validators = Validators(request, current, EmployerDependency(institution_id=pk))
-        if validators.client_is_current():
-            return validators.not_modified()
-        tree = _Tree(
-            current,
-            timezone.localdate(),
-            ("pk", "parent_id", "name", "description", "note"),
-        )
-        if pk not in tree.rows:
-            raise exceptions.NotFound()
-        item = _institution(request, tree, pk, *tree.rows[pk][3:])
-        item["departments"] = [
-            {"id": dept_pk, "name": name}
-            for dept_pk, name in Department.objects.filter(institution_id=pk)
-            .order_by("name", "pk")
-            .values_list("pk", "name")
-        ]
-        return validators.stamp(
-            Response(serializers.InstitutionDetailSerializer(item).data)
-        )
+
+        def institution():
+            tree = _Tree(current, timezone.localdate(), _INSTITUTION_FIELDS)
+            if pk not in tree.rows:
+                raise exceptions.NotFound()
+            item = _institution(request, tree, pk, *tree.rows[pk][3:])
+            item["departments"] = [
+                {"id": dept_pk, "name": name}
+                for dept_pk, name in Department.objects.filter(institution_id=pk)
+                .order_by("name", "pk")
+                .values_list("pk", "name")
+            ]
+            return serializers.InstitutionDetailSerializer(item).data
+
+        dependency = EmployerDependency(institution_id=pk)
+        return Validators(request, current, dependency).answer(institution)
 
 
 def _department_counts(current, today):
@@ -492,25 +494,22 @@ class DepartmentListView(ReadOnlyView):
         form, after, limit = _table_page(request, "departments")
         current = board.for_request(request)
         today = timezone.localdate()
-        validators = Validators(
-            request, current, _whole_board(today), _table_variant(form)
-        )
-        if validators.client_is_current():
-            return validators.not_modified()
-        found = list(
-            Department.objects.filter(pk__gt=after)
-            .order_by("pk")
-            .values_list(*_DEPARTMENT_FIELDS)[: limit + 1]
-        )
-        tree = _Tree(current, today)
-        counted = _department_counts(current, today)
-        items = [
-            _department(request, tree, counted, *values) for values in found[:limit]
-        ]
-        page = _paged(request, "departments", items, len(found) > limit)
-        return validators.stamp(
-            Response(serializers.DepartmentPageSerializer(page).data)
-        )
+
+        def page():
+            found = list(
+                Department.objects.filter(pk__gt=after)
+                .order_by("pk")
+                .values_list(*_DEPARTMENT_FIELDS)[: limit + 1]
+            )
+            tree = _Tree(current, today)
+            counted = _department_counts(current, today)
+            items = [
+                _department(request, tree, counted, *values) for values in found[:limit]
+            ]
+            page = _paged(request, "departments", items, len(found) > limit)
+            return serializers.DepartmentPageSerializer(page).data
+
+        return _table_validators(request, current, today, form).answer(page)
 
 
 class DepartmentDetailView(ReadOnlyView):
@@ -524,18 +523,22 @@ class DepartmentDetailView(ReadOnlyView):
         if pk > MAX_ID:
             raise exceptions.NotFound()
         current = board.for_request(request)
-        validators = Validators(request, current, EmployerDependency(department_id=pk))
-        if validators.client_is_current():
-            return validators.not_modified()
-        values = (
-            Department.objects.filter(pk=pk).values_list(*_DEPARTMENT_FIELDS).first()
-        )
-        if values is None:
-            raise exceptions.NotFound()
-        today = timezone.localdate()
-        tree = _Tree(current, today)
-        item = _department(request, tree, _department_counts(current, today), *values)
-        return validators.stamp(Response(serializers.DepartmentSerializer(item).data))
+
+        def department():
+            values = (
+                Department.objects.filter(pk=pk)
+                .values_list(*_DEPARTMENT_FIELDS)
+                .first()
+            )
+            if values is None:
+                raise exceptions.NotFound()
+            today = timezone.localdate()
+            counted = _department_counts(current, today)
+            item = _department(request, _Tree(current, today), counted, *values)
+            return serializers.DepartmentSerializer(item).data
+
+        dependency = EmployerDependency(department_id=pk)
+        return Validators(request, current, dependency).answer(department)
 
 
 # --- The API's own pages ---------------------------------------------------------
