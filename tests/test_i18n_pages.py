@@ -286,7 +286,7 @@ def test_english_reference_index(client, seeded):
 @pytest.mark.django_db
 def test_english_feed_title(client, posting):
     feed = client.get("/en/feeds/postings.atom").content.decode()
-    assert "<title>Bank jobs: latest postings</title>" in feed
+    assert "<title>Bank Jobs: latest positions</title>" in feed
     assert "The newest open positions, by date posted" in feed
     assert "is hiring: 客户经理" in feed
     chinese = client.get("/feeds/postings.atom").content.decode()
