@@ -3,13 +3,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from . import board
 from .filters import SORT, PostingFilter, active_filters, filter_errors
 from .models import Posting
 
 FEED_SIZE = 50
-TITLE = "银行招聘岗位：最新发布"
+TITLE = gettext_lazy("银行招聘岗位：最新发布")
 # The feed lists the newest postings whatever the listing's page, page size
 # or sort: those parameters do not make another feed.
 _NOT_A_FILTER = ("page", "per_page", "sort")
@@ -26,7 +28,7 @@ def _filter_query(filterset):
 class InvalidFilter(Exception):
     def __init__(self, messages):
         self.messages = messages
-        super().__init__("；".join(messages))
+        super().__init__("; ".join(str(message) for message in messages))
 
 
 class LatestPostingsFeed(Feed):
@@ -38,7 +40,7 @@ class LatestPostingsFeed(Feed):
     """
 
     feed_type = Atom1Feed
-    subtitle = "按发布日期排列的最新开放岗位"
+    subtitle = gettext_lazy("按发布日期排列的最新开放岗位")
     description_template = "postings/includes/job_posting_description.html"
 
     def __call__(self, request, *args, **kwargs):
@@ -58,9 +60,12 @@ class LatestPostingsFeed(Feed):
     def title(self, filterset):
         chips = active_filters(filterset)
         if not chips:
-            return TITLE
-        named = "；".join(f"{chip.label}：{chip.value}" for chip in chips)
-        return f"{TITLE}（{named}）"
+            return str(TITLE)
+        named = pgettext("between filters", "；").join(
+            _("%(label)s：%(value)s") % {"label": chip.label, "value": chip.value}
+            for chip in chips
+        )
+        return _("%(title)s（%(filters)s）") % {"title": TITLE, "filters": named}
 
     def link(self, filterset):
         query = _filter_query(filterset)

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.translation import pgettext
 
 # What a page's <html lang> and hreflang say: BCP 47 tags, not Django's codes.
 HTML_LANG = {"zh-hans": "zh-Hans", "en": "en"}
+# The language the postings' own content (titles, duties, names) is in.
+CONTENT_LANG = "zh-Hans"
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,9 @@ def alternates(request):
 
 def html_lang():
     return HTML_LANG.get(translation.get_language(), translation.get_language())
+
+
+def join_list(items):
+    """A list in a sentence: "喀什市、疏勒县" in Chinese, "Kashgar, Shule" in
+    English."""
+    return pgettext("list separator", "、").join(str(item) for item in items)

@@ -26,6 +26,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import board
@@ -171,10 +172,10 @@ def section_page(request, section):
     chosen = SECTIONS.get(section)
     page = request.GET.get("p", "1")
     if chosen is None or not page.isdigit() or int(page) < 1:
-        raise Http404("没有这个站点地图。")
+        raise Http404(_("没有这个站点地图。"))
     page = int(page)
     if page > chosen.page_count(request):
-        raise Http404("站点地图没有这一页。")
+        raise Http404(_("站点地图没有这一页。"))
     base = escape(request.build_absolute_uri("/").rstrip("/"))
     tail = (
         f"<changefreq>{chosen.changefreq}</changefreq>"

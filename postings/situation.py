@@ -21,9 +21,14 @@ from urllib.parse import urlsplit, urlunsplit
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from .caching import cache_public_page
 from .filters import RejectsControlCharacters
+from .languages import join_list
 from .models import Education
 
 COOKIE_NAME = "situation"
@@ -34,12 +39,30 @@ EXPERIENCE_RANGE = (0, 60)
 AGE_RANGE = (16, 80)
 
 
+def _education_names():
+    """The education levels as links and forms carry them ("本科"), the same
+    in every interface language; the page shows each one's label."""
+    with translation.override(None):
+        return [str(label) for label in Education.labels]
+
+
+EDUCATION_NAMES = _education_names()
+
+
+def _invalid_education():
+    return _("学历须为 %(choices)s 之一。") % {"choices": join_list(Education.labels)}
+
+
+def _out_of_range(message, bounds):
+    return lazy(lambda: _(message) % {"low": bounds[0], "high": bounds[1]}, str)()
+
+
 @dataclass(frozen=True)
 class Situation:
     education: int | None = None  # an Education value
     experience: int | None = None  # whole years
     age: int | None = None
-    # What could not be read from the query string, as Chinese messages.
+    # What could not be read from the query string, as messages to show.
     errors: tuple = field(default=(), compare=False)
     # Whether a remembered situation (the cookie) is present.
     remembered: bool = field(default=False, compare=False)
@@ -49,7 +72,8 @@ class Situation:
 
     @property
     def education_label(self):
-        return Education(self.education).label if self.education else None
+        """The education as links carry it: "本科", whatever the language."""
+        return EDUCATION_NAMES[self.education - 1] if self.education else None
 
     def as_query(self):
         """The situation as listing parameters: {"education": "本科", …}."""
@@ -64,11 +88,16 @@ class Situation:
         """ "本科 · 3 年工作经验 · 36 岁", for a heading or a link."""
         parts = []
         if self.education:
-            parts.append(self.education_label)
+            parts.append(str(Education(self.education).label))
         if self.experience is not None:
-            parts.append(f"{self.experience} 年工作经验")
+            parts.append(
+                ngettext(
+                    "%(years)s 年工作经验", "%(years)s 年工作经验", self.experience
+                )
+                % {"years": self.experience}
+            )
         if self.age is not None:
-            parts.append(f"{self.age} 岁")
+            parts.append(_("%(age)s 岁") % {"age": self.age})
         return " · ".join(parts)
 
 
@@ -82,37 +111,46 @@ class NumberField(RejectsControlCharacters, forms.IntegerField):
 
 class SituationForm(forms.Form):
     education = ChoiceField(
-        label="最高学历",
-        choices=[("", "未填写"), *((label, label) for label in Education.labels)],
-        coerce=lambda label: Education.labels.index(label) + 1,
+        label=gettext_lazy("最高学历"),
+        choices=[
+            ("", gettext_lazy("未填写")),
+            *zip(EDUCATION_NAMES, Education.labels, strict=True),
+        ],
+        coerce=lambda name: EDUCATION_NAMES.index(name) + 1,
         empty_value=None,
         required=False,
-        error_messages={
-            "invalid_choice": "学历须为 " + "、".join(Education.labels) + " 之一。"
-        },
+        error_messages={"invalid_choice": lazy(_invalid_education, str)()},
     )
     experience = NumberField(
-        label="工作年限（年）",
+        label=gettext_lazy("工作年限（年）"),
         min_value=EXPERIENCE_RANGE[0],
         max_value=EXPERIENCE_RANGE[1],
         required=False,
         error_messages={
-            "invalid": "工作年限须为整数。",
-            "min_value": f"工作年限须在 {EXPERIENCE_RANGE[0]} 到 "
-            f"{EXPERIENCE_RANGE[1]} 之间。",
-            "max_value": f"工作年限须在 {EXPERIENCE_RANGE[0]} 到 "
-            f"{EXPERIENCE_RANGE[1]} 之间。",
+            "invalid": gettext_lazy("工作年限须为整数。"),
+            "min_value": _out_of_range(
+                gettext_noop("工作年限须在 %(low)s 到 %(high)s 之间。"),
+                EXPERIENCE_RANGE,
+            ),
+            "max_value": _out_of_range(
+                gettext_noop("工作年限须在 %(low)s 到 %(high)s 之间。"),
+                EXPERIENCE_RANGE,
+            ),
         },
     )
     age = NumberField(
-        label="年龄（岁）",
+        label=gettext_lazy("年龄（岁）"),
         min_value=AGE_RANGE[0],
         max_value=AGE_RANGE[1],
         required=False,
         error_messages={
-            "invalid": "年龄须为整数。",
-            "min_value": f"年龄须在 {AGE_RANGE[0]} 到 {AGE_RANGE[1]} 之间。",
-            "max_value": f"年龄须在 {AGE_RANGE[0]} 到 {AGE_RANGE[1]} 之间。",
+            "invalid": gettext_lazy("年龄须为整数。"),
+            "min_value": _out_of_range(
+                gettext_noop("年龄须在 %(low)s 到 %(high)s 之间。"), AGE_RANGE
+            ),
+            "max_value": _out_of_range(
+                gettext_noop("年龄须在 %(low)s 到 %(high)s 之间。"), AGE_RANGE
+            ),
         },
     )
 
@@ -130,7 +168,7 @@ def _single_values(querydict):
         if len(values) > 1:
             try:
                 if name == "education":
-                    values = [max(values, key=Education.labels.index)]
+                    values = [max(values, key=EDUCATION_NAMES.index)]
                 elif name == "experience":
                     values = [str(max(int(v) for v in values))]
                 else:
@@ -148,7 +186,8 @@ def from_query(querydict):
     form.is_valid()
     values = {name: form.cleaned_data.get(name) for name in FIELDS}
     errors = tuple(
-        f"{form.fields[name].label}：{message}"
+        _("%(label)s：%(message)s")
+        % {"label": form.fields[name].label, "message": message}
         for name, messages in form.errors.items()
         for message in messages
     )
@@ -184,7 +223,7 @@ def from_cookie(value):
     if "education" in data:
         if data["education"] not in Education.values:
             return Situation()
-        data["education"] = Education(data["education"]).label
+        data["education"] = EDUCATION_NAMES[data["education"] - 1]
     form = SituationForm(data)
     if not form.is_valid():
         return Situation()

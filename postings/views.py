@@ -19,6 +19,8 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import MAX_URL_REDIRECT_LENGTH, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
@@ -35,6 +37,7 @@ from . import (
     throttling,
 )
 from .filters import FIT, SORT, PostingFilter, active_filters, filter_errors
+from .languages import join_list
 from .models import (
     Department,
     DepartmentDescription,
@@ -298,6 +301,7 @@ def facets_html(filterset, counts):
             (name, tuple(sorted(values.items(), key=str)))
             for name, values in sorted(counts.items())
         ),
+        translation.get_language(),
     )
     return _facet_boxes.get(key) or _facet_boxes.put(
         key,
@@ -340,12 +344,16 @@ class PageOutOfRange(Exception):
     def __init__(self, paginator, number, total):
         self.last_page = paginator.num_pages
         if total > RESULT_CAP and number > paginator.num_pages:
-            self.message = (
-                f"只能翻到第 {paginator.num_pages} 页（前 {RESULT_CAP:,} 个结果）："
+            self.message = _(
+                "只能翻到第 %(pages)s 页（前 %(cap)s 个结果）："
                 "请加上筛选条件或关键词缩小范围。"
-            )
+            ) % {"pages": paginator.num_pages, "cap": f"{RESULT_CAP:,}"}
         else:
-            self.message = f"没有第 {number} 页：共 {paginator.num_pages} 页。"
+            self.message = ngettext(
+                "没有第 %(number)s 页：共 %(pages)s 页。",
+                "没有第 %(number)s 页：共 %(pages)s 页。",
+                paginator.num_pages,
+            ) % {"number": number, "pages": paginator.num_pages}
         super().__init__(self.message)
 
 
@@ -381,8 +389,10 @@ def posting_export(request, export_format):
     answer at once, with Retry-After.
     """
     if export_format not in exports.FORMATS:
-        formats = "、".join(exports.FORMATS)
-        message = f"不支持的导出格式“{export_format[:20]}”：可选 {formats}。"
+        message = _("不支持的导出格式“%(format)s”：可选 %(formats)s。") % {
+            "format": export_format[:20],
+            "formats": join_list(exports.FORMATS),
+        }
         return _export_refused(request, [message], status=400)
     filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
     if not filterset.is_valid():
@@ -396,15 +406,15 @@ def posting_export(request, export_format):
         request, "export", limit=limit, window=EXPORT_RATE_WINDOW
     )
     if wait is not None:
-        message = (
-            f"导出过于频繁：同一网络地址每分钟最多导出 {limit} 个文件，"
-            f"请 {wait} 秒后再试。"
-        )
+        message = _(
+            "导出过于频繁：同一网络地址每分钟最多导出 %(limit)s 个文件，"
+            "请 %(wait)s 秒后再试。"
+        ) % {"limit": limit, "wait": wait}
         return _export_refused(request, [message], status=429, retry_after=wait)
     slot = EXPORT_SLOTS.take()
     if slot is None:
         wait = EXPORT_BUSY_RETRY_AFTER
-        message = f"正在生成的导出文件较多，请 {wait} 秒后再试。"
+        message = _("正在生成的导出文件较多，请 %(wait)s 秒后再试。") % {"wait": wait}
         return _export_refused(request, [message], status=503, retry_after=wait)
     try:
         labels = [
@@ -427,9 +437,13 @@ def posting_export(request, export_format):
 
 def _export_too_large(request, filterset, total, cap):
     messages = [
-        f"筛选结果共有 {total:,} 个岗位，超过公开导出的上限（{cap:,} 个）。",
-        f"请加上筛选条件或关键词，把结果缩小到 {cap:,} 个以内再导出；"
-        "招聘机构的工作人员可登录管理后台，在招聘岗位列表中用“导出当前结果”导出全部结果。",
+        _("筛选结果共有 %(total)s 个岗位，超过公开导出的上限（%(cap)s 个）。")
+        % {"total": f"{total:,}", "cap": f"{cap:,}"},
+        _(
+            "请加上筛选条件或关键词，把结果缩小到 %(cap)s 个以内再导出；"
+            "招聘机构的工作人员可登录管理后台，在招聘岗位列表中用“导出当前结果”导出全部结果。"
+        )
+        % {"cap": f"{cap:,}"},
     ]
     query = filterset.query().urlencode()
     context = {
@@ -529,11 +543,29 @@ def page_description(posting):
     """The page's one-sentence summary, for search results and link previews."""
     organisation = posting.employer.name
     if posting.institution_id != posting.employer_id:
-        organisation += posting.institution.name
-    headcount = f"{posting.headcount}人" if posting.headcount else ""
-    places = "、".join(location.name for location in posting.ordered_locations)
-    places = places or "未注明"
-    return f"{organisation}招聘{posting.title}{headcount}，工作地点：{places}。"
+        organisation = pgettext(
+            "an employer and its branch", "%(employer)s%(institution)s"
+        ) % {
+            "employer": organisation,
+            "institution": posting.institution.name,
+        }
+    places = join_list(location.name for location in posting.ordered_locations)
+    values = {
+        "organisation": organisation,
+        "title": posting.title,
+        "headcount": posting.headcount,
+        "places": places or _("未注明"),
+    }
+    if posting.headcount:
+        return (
+            ngettext(
+                "%(organisation)s招聘%(title)s%(headcount)s人，工作地点：%(places)s。",
+                "%(organisation)s招聘%(title)s%(headcount)s人，工作地点：%(places)s。",
+                posting.headcount,
+            )
+            % values
+        )
+    return _("%(organisation)s招聘%(title)s，工作地点：%(places)s。") % values
 
 
 def _postal_address(location):
@@ -560,8 +592,8 @@ def job_location(posting):
         return None
     return {
         "@type": "Place",
-        "name": f"{institution.name}（机构所在地）",
-        "description": "招聘机构所在地；来源未写明岗位的工作地点。",
+        "name": _("%(institution)s（机构所在地）") % {"institution": institution.name},
+        "description": _("招聘机构所在地；来源未写明岗位的工作地点。"),
         "address": _postal_address(institution.seat),
     }
 

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
 from postings import languages, search
 from postings.importers.facts import clauses, is_preference_clause
@@ -44,8 +45,16 @@ def first_locations(locations, limit=4):
     """ "喀什市、疏勒县、巴楚县、图木舒克市 等 22 地" for a long list."""
     names = [location.name for location in locations]
     if len(names) <= limit:
-        return "、".join(names)
-    return f"{'、'.join(names[:limit])} 等 {len(names)} 地"
+        return languages.join_list(names)
+    return ngettext(
+        "%(names)s 等 %(count)s 地", "%(names)s 等 %(count)s 地", len(names)
+    ) % {"names": languages.join_list(names[:limit]), "count": len(names)}
+
+
+@register.filter
+def join_list(items):
+    """Items in a sentence: "、" between them in Chinese, ", " in English."""
+    return languages.join_list(items)
 
 
 @register.simple_tag
@@ -106,3 +115,21 @@ def language_alternates(context):
 def html_lang():
     """The current language as <html lang> wants it: zh-Hans, en."""
     return languages.html_lang()
+
+
+@register.simple_tag
+def content_lang():
+    """ ' lang="zh-Hans"' on an element holding the postings' own words, when
+    the interface is in another language (so screen readers read it as
+    Chinese); nothing when the page is Chinese already."""
+    if languages.html_lang() == languages.CONTENT_LANG:
+        return ""
+    return format_html(' lang="{}"', languages.CONTENT_LANG)
+
+
+@register.simple_tag
+def interface_lang():
+    """ ' lang="en"' on interface words inside an element content_lang marks."""
+    if languages.html_lang() == languages.CONTENT_LANG:
+        return ""
+    return format_html(' lang="{}"', languages.html_lang())

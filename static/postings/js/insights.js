@@ -2,11 +2,19 @@
 // the data the page embeds with json_script. Every chart repeats a table on the
 // page, which stays the accessible (and no-JavaScript) version; a click on a
 // province, bar or column opens the listing URL the server built for it.
+// The charts' words come from the page (data-text-* on .insights), in the
+// page's language; numbers are formatted for that language too.
 document.addEventListener("DOMContentLoaded", () => {
   document.documentElement.classList.add("js");
   const source = document.getElementById("insights-data");
   if (!source || !window.echarts) return;
   const insights = JSON.parse(source.textContent);
+  const language = document.documentElement.lang || "zh-Hans";
+  const english = language.toLowerCase().startsWith("en");
+  const texts = (document.querySelector(".insights") || document.body).dataset;
+  // "岗位 {postings} 个" with {postings} filled in.
+  const fill = (template, values) =>
+    String(template || "").replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 
   const ACCENT = "#0b57a4";
   const SELECTED = "#083f78";
@@ -18,10 +26,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const escape = (text) => echarts.format.encodeHTML(String(text));
   const describe = (row) =>
     `${escape(row.detail || row.full_name || row.label)}<br>` +
-    `岗位 ${row.postings.toLocaleString("zh-CN")} 个 · 招聘 ${escape(row.headcount_text)}` +
+    fill(escape(texts.textCounts), {
+      postings: row.postings.toLocaleString(language),
+      headcount: escape(row.headcount_text),
+    }) +
     (row.unknown_headcount && row.headcount
-      ? `<br>${row.unknown_headcount} 个岗位人数若干` : "") +
-    (row.url ? "<br>点击查看这些岗位" : "");
+      ? `<br>${fill(escape(texts.textUnknownHeadcount), { count: row.unknown_headcount.toLocaleString(language) })}` : "") +
+    (row.url ? `<br>${escape(texts.textOpenListing)}` : "");
   const tooltip = {
     trigger: "item",
     confine: true,
@@ -99,7 +110,7 @@ document.addEventListener("DOMContentLoaded", () => {
       color: colours[Math.round((i * (colours.length - 1)) / Math.max(all.length - 1, 1))],
     }));
     if (mode === "headcount" && rows.some((row) => valueOf(row) === -1)) {
-      ranges.push({ value: -1, label: "人数若干", color: UNKNOWN_HEADCOUNT });
+      ranges.push({ value: -1, label: texts.textHeadcountUnstated, color: UNKNOWN_HEADCOUNT });
     }
     return {
       textStyle: { fontFamily: FONT },
@@ -112,7 +123,7 @@ document.addEventListener("DOMContentLoaded", () => {
         itemWidth: 14,
         itemHeight: 10,
         textStyle: { color: "#4a5668" },
-        text: [mode === "postings" ? "岗位数" : "招聘人数", ""],
+        text: [mode === "postings" ? texts.textPostings : texts.textHeadcount, ""],
         showLabel: true,
       },
       series: [{
@@ -137,7 +148,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (chart.kind === "bar") {
       element.style.height = `${Math.max(120, chart.rows.length * 30 + 24)}px`;
     }
-    const instance = echarts.init(element, null, { renderer: "canvas", locale: "ZH" });
+    const instance = echarts.init(element, null, { renderer: "canvas", locale: english ? "EN" : "ZH" });
     const draw = (mode) => {
       element.dataset.drawn = "";
       instance.setOption(
