@@ -27,6 +27,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, exports, history, search
@@ -51,9 +53,9 @@ from .models import (
     RoleDescriptionItem,
 )
 
-admin.site.site_header = "银行招聘岗位管理"
-admin.site.site_title = "银行招聘岗位管理"
-admin.site.index_title = "招聘数据"
+admin.site.site_header = gettext_lazy("银行招聘岗位管理")
+admin.site.site_title = gettext_lazy("银行招聘岗位管理")
+admin.site.index_title = gettext_lazy("招聘数据")
 
 PROVENANCE_FIELDS = ("source_name", "source_document", "source_row", "source_lines")
 
@@ -186,8 +188,11 @@ class InstitutionAdmin(InstitutionScopedAdmin):
     readonly_fields = PROVENANCE_FIELDS
     fieldsets = (
         (None, {"fields": ("name", "parent", "description", "note")}),
-        ("网站与所在地", {"fields": ("website", "seat", "seat_evidence")}),
-        ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
+        (
+            gettext_lazy("网站与所在地"),
+            {"fields": ("website", "seat", "seat_evidence")},
+        ),
+        (gettext_lazy("来源"), {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request):
@@ -204,7 +209,7 @@ class InstitutionAdmin(InstitutionScopedAdmin):
             return self.readonly_fields
         return (*self.readonly_fields, "parent")
 
-    @admin.display(description="岗位数", ordering="num_postings")
+    @admin.display(description=gettext_lazy("岗位数"), ordering="num_postings")
     def posting_count(self, obj):
         return obj.num_postings
 
@@ -219,7 +224,7 @@ class DepartmentAdmin(InstitutionScopedAdmin):
     readonly_fields = PROVENANCE_FIELDS
     fieldsets = (
         (None, {"fields": ("institution", "name", "description")}),
-        ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
+        (gettext_lazy("来源"), {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     )
 
 
@@ -249,13 +254,13 @@ class OrderedItemForm(forms.ModelForm):
     # against the database, the unique (posting, position) would refuse both
     # halves of a swap, the commonest reorder.
     position = forms.IntegerField(
-        label="顺序",
+        label=gettext_lazy("顺序"),
         required=False,
         min_value=0,
         max_value=MAX_POSITION,
-        help_text="留空则排在最后；可拖动或用 ↑ ↓ 调整。",
+        help_text=gettext_lazy("留空则排在最后；可拖动或用 ↑ ↓ 调整。"),
         widget=forms.NumberInput(
-            attrs={"class": "item-position", "placeholder": "自动"}
+            attrs={"class": "item-position", "placeholder": gettext_lazy("自动")}
         ),
     )
 
@@ -289,10 +294,13 @@ class OrderedItemFormSet(BaseInlineFormSet):
         given = [number for number in typed if number is not None]
         repeated = sorted({number for number in given if given.count(number) > 1})
         if repeated:
-            numbers = "、".join(str(number) for number in repeated)
+            numbers = _("、").join(str(number) for number in repeated)
             raise forms.ValidationError(
-                f"顺序 {numbers} 用了不止一次：每一行的顺序应各不相同"
-                "（留空则自动排在最后）。",
+                _(
+                    "顺序 %(numbers)s 用了不止一次：每一行的顺序应各不相同"
+                    "（留空则自动排在最后）。"
+                )
+                % {"numbers": numbers},
                 code="repeated_position",
             )
         following = max(given, default=0)
@@ -302,7 +310,8 @@ class OrderedItemFormSet(BaseInlineFormSet):
                 form.cleaned_data["position"] = following
         if following > MAX_POSITION:
             raise forms.ValidationError(
-                f"顺序最大为 {MAX_POSITION}：请把较大的顺序改小。",
+                _("顺序最大为 %(limit)s：请把较大的顺序改小。")
+                % {"limit": MAX_POSITION},
                 code="position_too_large",
             )
 
@@ -379,10 +388,10 @@ class SeparatedListField(forms.CharField):
 
     separators = re.compile(r"[、,，;；\n]+")
     default_error_messages = {
-        "brackets": (
+        "brackets": gettext_lazy(
             "请直接填写名称，用“、”或逗号分隔，不要加括号或引号，例如：中文、新闻。"
         ),
-        "too_long": (
+        "too_long": gettext_lazy(
             "“%(item)s”太长（每项最多 %(limit)s 个字）：多项之间请用“、”或逗号分隔。"
         ),
     }
@@ -436,9 +445,9 @@ class SeparatedListField(forms.CharField):
 
 class PostingAdminForm(forms.ModelForm):
     majors = SeparatedListField(
-        label="专业",
+        label=gettext_lazy("专业"),
         required=False,
-        help_text="多个专业用“、”或逗号分隔，例如：中文、新闻。",
+        help_text=gettext_lazy("多个专业用“、”或逗号分隔，例如：中文、新闻。"),
     )
 
     class Meta:
@@ -447,7 +456,7 @@ class PostingAdminForm(forms.ModelForm):
 
 
 class ProvinceListFilter(admin.SimpleListFilter):
-    title = "省份"
+    title = gettext_lazy("省份")
     parameter_name = "province"
 
     def lookups(self, request, model_admin):
@@ -532,10 +541,13 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
                 )
             },
         ),
-        ("发布", {"fields": ("status", "published_on", "closes_on")}),
-        ("申请方式", {"fields": ("application_url", "application_instructions")}),
+        (gettext_lazy("发布"), {"fields": ("status", "published_on", "closes_on")}),
         (
-            "筛选条件（从任职要求中提取）",
+            gettext_lazy("申请方式"),
+            {"fields": ("application_url", "application_instructions")},
+        ),
+        (
+            gettext_lazy("筛选条件（从任职要求中提取）"),
             {
                 "fields": (
                     ("min_education", "min_education_evidence"),
@@ -548,7 +560,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
             },
         ),
         (
-            "来源与记录",
+            gettext_lazy("来源与记录"),
             {
                 "fields": (
                     "employer",
@@ -563,7 +575,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
     object_history_template = "admin/postings/posting/object_history.html"
     object_history_list_template = "admin/postings/posting/object_history_list.html"
 
-    @admin.display(description="招聘机构 / 部门", ordering="institution")
+    @admin.display(description=gettext_lazy("招聘机构 / 部门"), ordering="institution")
     def organisation(self, obj):
         if obj.department is None:
             return str(obj.institution)
@@ -571,21 +583,21 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
             '{}<span class="department">{}</span>', obj.institution, obj.department.name
         )
 
-    @admin.display(description="职级 / 类别", ordering="grade")
+    @admin.display(description=gettext_lazy("职级 / 类别"), ordering="grade")
     def grade_and_category(self, obj):
         return " · ".join(part for part in (obj.grade, obj.category) if part) or "-"
 
-    @admin.display(description="发布日期", ordering="published_on")
+    @admin.display(description=gettext_lazy("发布日期"), ordering="published_on")
     def published(self, obj):
         return obj.published_on.isoformat() if obj.published_on else "-"
 
-    @admin.display(description="报名截止", ordering="closes_on")
+    @admin.display(description=gettext_lazy("报名截止"), ordering="closes_on")
     def closes(self, obj):
         return obj.closes_on.isoformat() if obj.closes_on else "-"
 
-    @admin.display(description="来源")
+    @admin.display(description=gettext_lazy("来源"))
     def source_reference(self, obj):
-        return obj.source_reference or "手工录入"
+        return obj.source_reference or _("手工录入")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -696,7 +708,9 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
                 self.message_user(
-                    request, f"已恢复“{posting}”：{history.restore_reason(version)}。"
+                    request,
+                    _("已恢复“%(posting)s”：%(reason)s。")
+                    % {"posting": posting, "reason": history.restore_reason(version)},
                 )
                 return HttpResponseRedirect(
                     reverse("admin:postings_posting_change", args=[posting.pk])
@@ -704,7 +718,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"恢复“{version.title}”",
+            "title": _("恢复“%(title)s”") % {"title": version.title},
             "version": version,
             "reason": history.restore_reason(version),
             "current": current,
@@ -722,7 +736,7 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "已删除的招聘岗位",
+            "title": _("已删除的招聘岗位"),
             "records": records,
         }
         return render(request, "admin/postings/posting/deleted.html", context)
@@ -734,12 +748,14 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if export_format not in exports.FORMATS:
-            message = f"不支持的导出格式“{export_format[:20]}”。"
+            message = _("不支持的导出格式“%(format)s”。") % {
+                "format": export_format[:20]
+            }
             return self._export_error(request, message)
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            return self._export_error(request, "筛选条件无效，请返回列表重新筛选。")
+            return self._export_error(request, _("筛选条件无效，请返回列表重新筛选。"))
         queryset = changelist.get_queryset(request)
         return self._export(request, queryset, export_format, ["admin"])
 
@@ -754,15 +770,19 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         )
         return exports.response(row_iter, export_format, name, internal=True)
 
-    @admin.action(description="导出所选岗位（CSV）", permissions=["view"])
+    @admin.action(description=gettext_lazy("导出所选岗位（CSV）"), permissions=["view"])
     def export_selected_csv(self, request, queryset):
         return self._export(request, queryset.order_by("pk"), "csv", ["selected"])
 
-    @admin.action(description="导出所选岗位（Excel）", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("导出所选岗位（Excel）"), permissions=["view"]
+    )
     def export_selected_xlsx(self, request, queryset):
         return self._export(request, queryset.order_by("pk"), "xlsx", ["selected"])
 
-    @admin.action(description="导出所选岗位（JSON）", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("导出所选岗位（JSON）"), permissions=["view"]
+    )
     def export_selected_json(self, request, queryset):
         return self._export(request, queryset.order_by("pk"), "json", ["selected"])
 
@@ -774,36 +794,59 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
             try:
                 getattr(posting, verb)()
             except ValidationError as error:
-                refused.append(f"{posting.title}：{' '.join(error.messages)}")
+                refused.append(
+                    _("%(title)s：%(reasons)s")
+                    % {"title": posting.title, "reasons": " ".join(error.messages)}
+                )
             else:
                 done += 1
         if done:
             self.message_user(
-                request, done_message.format(count=done), messages.SUCCESS
+                request, done_message(done) % {"count": done}, messages.SUCCESS
             )
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
-    @admin.action(description="复制为新岗位（草稿）", permissions=["add"])
+    @admin.action(description=gettext_lazy("复制为新岗位（草稿）"), permissions=["add"])
     def copy_selected(self, request, queryset):
         copies = [copy_as_draft(posting) for posting in queryset.order_by("pk")]
         self.message_user(
             request,
-            f"已复制 {len(copies)} 个岗位为草稿，标题与原岗位相同，请修改后发布。",
+            ngettext(
+                "已复制 %(count)s 个岗位为草稿，标题与原岗位相同，请修改后发布。",
+                "已复制 %(count)s 个岗位为草稿，标题与原岗位相同，请修改后发布。",
+                len(copies),
+            )
+            % {"count": len(copies)},
             messages.SUCCESS,
         )
 
-    @admin.action(description="发布所选岗位", permissions=["change"])
+    @admin.action(description=gettext_lazy("发布所选岗位"), permissions=["change"])
     def publish_selected(self, request, queryset):
-        self._apply_verb(request, queryset, "publish", "已发布 {count} 个岗位。")
+        def done(count):
+            return ngettext(
+                "已发布 %(count)s 个岗位。", "已发布 %(count)s 个岗位。", count
+            )
 
-    @admin.action(description="关闭所选岗位", permissions=["change"])
+        self._apply_verb(request, queryset, "publish", done)
+
+    @admin.action(description=gettext_lazy("关闭所选岗位"), permissions=["change"])
     def close_selected(self, request, queryset):
-        self._apply_verb(request, queryset, "close", "已关闭 {count} 个岗位。")
+        def done(count):
+            return ngettext(
+                "已关闭 %(count)s 个岗位。", "已关闭 %(count)s 个岗位。", count
+            )
 
-    @admin.action(description="重新开放所选岗位", permissions=["change"])
+        self._apply_verb(request, queryset, "close", done)
+
+    @admin.action(description=gettext_lazy("重新开放所选岗位"), permissions=["change"])
     def reopen_selected(self, request, queryset):
-        self._apply_verb(request, queryset, "reopen", "已重新开放 {count} 个岗位。")
+        def done(count):
+            return ngettext(
+                "已重新开放 %(count)s 个岗位。", "已重新开放 %(count)s 个岗位。", count
+            )
+
+        self._apply_verb(request, queryset, "reopen", done)
 
 
 @admin.register(DepartmentDescription)
@@ -823,7 +866,7 @@ class DepartmentDescriptionAdmin(admin.ModelAdmin):
             None,
             {"fields": ("name", "organisation", "office_tier", "summary", "functions")},
         ),
-        ("来源", {"fields": PROVENANCE_FIELDS}),
+        (gettext_lazy("来源"), {"fields": PROVENANCE_FIELDS}),
     )
 
 
@@ -849,15 +892,18 @@ class RoleDescriptionAdmin(admin.ModelAdmin):
     inlines = (RoleDescriptionItemInline,)
     fieldsets = (
         (None, {"fields": ("title", "department_name", "organisation", "summary")}),
-        ("新建岗位", {"fields": ("start_posting_link",)}),
-        ("来源", {"fields": PROVENANCE_FIELDS}),
+        (gettext_lazy("新建岗位"), {"fields": ("start_posting_link",)}),
+        (gettext_lazy("来源"), {"fields": PROVENANCE_FIELDS}),
     )
 
-    @admin.display(description="以此新建岗位")
+    @admin.display(description=gettext_lazy("以此新建岗位"))
     def start_posting_link(self, obj):
         url = reverse("admin:postings_posting_add")
         return format_html(
-            '<a href="{}?from_role={}">以此岗位说明新建招聘岗位</a>', url, obj.pk
+            '<a href="{}?from_role={}">{}</a>',
+            url,
+            obj.pk,
+            _("以此岗位说明新建招聘岗位"),
         )
 
 
@@ -917,7 +963,7 @@ class AlertSubscriptionAdmin(SuperuserOnlyAdmin):
         "created_at",
         "last_mailed_at",
     )
-    list_filter = ("frequency", "confirmed_at", "unsubscribed_at")
+    list_filter = ("frequency", "language", "confirmed_at", "unsubscribed_at")
     search_fields = ("email", "description")
     date_hierarchy = "created_at"
     fields = (
@@ -926,6 +972,7 @@ class AlertSubscriptionAdmin(SuperuserOnlyAdmin):
         "search_link",
         "query",
         "frequency",
+        "language",
         "created_at",
         "created_ip",
         "confirmed_at",
@@ -936,23 +983,30 @@ class AlertSubscriptionAdmin(SuperuserOnlyAdmin):
     readonly_fields = fields
     actions = ["unsubscribe_selected"]
 
-    @admin.display(description="状态")
+    @admin.display(description=gettext_lazy("状态"))
     def status(self, obj):
         if obj.is_unsubscribed:
-            return "已退订"
-        return "待确认" if obj.is_pending else "已生效"
+            return _("已退订")
+        return _("待确认") if obj.is_pending else _("已生效")
 
-    @admin.display(description="岗位列表")
+    @admin.display(description=gettext_lazy("岗位列表"))
     def search_link(self, obj):
         return format_html('<a href="{0}">{0}</a>', obj.get_search_url())
 
-    @admin.action(description="退订所选订阅", permissions=["delete"])
+    @admin.action(description=gettext_lazy("退订所选订阅"), permissions=["delete"])
     def unsubscribe_selected(self, request, queryset):
         subscriptions = list(queryset.live())
         for subscription in subscriptions:
             subscription.unsubscribe()
         self.message_user(
-            request, f"已退订 {len(subscriptions)} 个订阅。", messages.SUCCESS
+            request,
+            ngettext(
+                "已退订 %(count)s 个订阅。",
+                "已退订 %(count)s 个订阅。",
+                len(subscriptions),
+            )
+            % {"count": len(subscriptions)},
+            messages.SUCCESS,
         )
 
 
@@ -962,7 +1016,7 @@ class AlertDeliveryInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "提醒的岗位"
+    verbose_name_plural = gettext_lazy("提醒的岗位")
 
     def has_add_permission(self, request, obj=None):
         return False

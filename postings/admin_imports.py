@@ -20,6 +20,7 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import exports, search
 from .importers import plans, tables
@@ -139,7 +140,8 @@ def preview(upload, user):
                 batch = []
         PostingImportRow.objects.bulk_create(batch)
         upload.notes = table.notes + [
-            f"未识别的列“{header}”已忽略。" for header in importer.ignored
+            _("未识别的列“%(header)s”已忽略。") % {"header": header}
+            for header in importer.ignored
         ]
         upload.counts = dict(importer.counts)
         upload.digest = importer.digest
@@ -224,11 +226,14 @@ class PostingImportAdminMixin:
             upload = request.FILES.get("file") if declared <= _BODY_LIMIT else None
             if declared > _BODY_LIMIT or (upload and upload.size > tables.MAX_BYTES):
                 errors.append(
-                    f"文件超过了 {tables.MAX_BYTES // (1024 * 1024)} MB 的上限，"
-                    "未读取。请把表格拆成几个文件分别导入。"
+                    _(
+                        "文件超过了 %(megabytes)s MB 的上限，"
+                        "未读取。请把表格拆成几个文件分别导入。"
+                    )
+                    % {"megabytes": tables.MAX_BYTES // (1024 * 1024)}
                 )
             elif upload is None:
-                errors.append("请选择要导入的文件。")
+                errors.append(_("请选择要导入的文件。"))
             else:
                 stored = self._store(request, upload)
                 preview(stored, request.user)
@@ -238,7 +243,7 @@ class PostingImportAdminMixin:
                 )
         context = self._context(
             request,
-            title="导入招聘表",
+            title=_("导入招聘表"),
             errors=errors,
             template_columns=plans.template_columns(),
             read_only=[plans.HEADERS[key] for key in sorted(plans.READ_ONLY)],
@@ -267,7 +272,7 @@ class PostingImportAdminMixin:
         handle = exports.xlsx_file(iter(()), internal=True)
         response = FileResponse(handle, content_type=exports.FORMATS["xlsx"])
         response["Content-Disposition"] = exports.content_disposition(
-            "招聘表导入模板.xlsx"
+            _("招聘表导入模板.xlsx")
         )
         return response
 
@@ -307,8 +312,8 @@ class PostingImportAdminMixin:
             if expired:
                 messages.warning(
                     request,
-                    f"预览已超过 {self._context(request)['max_age_minutes']} 分钟，"
-                    "请重新预览后再确认。",
+                    _("预览已超过 %(minutes)s 分钟，请重新预览后再确认。")
+                    % {"minutes": self._context(request)["max_age_minutes"]},
                 )
             else:
                 applied = self._apply(request, upload, token)
@@ -326,7 +331,7 @@ class PostingImportAdminMixin:
         counts = upload.counts
         context = self._context(
             request,
-            title=f"导入预览：{upload.file_name}",
+            title=_("导入预览：%(file)s") % {"file": upload.file_name},
             upload=upload,
             token=token,
             page=page,
@@ -343,9 +348,9 @@ class PostingImportAdminMixin:
                 and upload.applied_at is None
             ),
             kind_label={
-                "xlsx": "Excel 工作簿",
-                "csv": "CSV 文件",
-                "boc": "中国银行招聘表（文本）",
+                "xlsx": _("Excel 工作簿"),
+                "csv": _("CSV 文件"),
+                "boc": _("中国银行招聘表（文本）"),
             }.get(upload.kind, ""),
         )
         return render(request, "admin/postings/posting/import_preview.html", context)
@@ -371,8 +376,16 @@ class PostingImportAdminMixin:
         counts = summary.counts
         messages.success(
             request,
-            f"已导入“{upload.file_name}”：新建 {counts['new']} 个、修改 "
-            f"{counts['changed']} 个、未变 {counts['unchanged']} 个岗位。",
+            _(
+                "已导入“%(file)s”：新建 %(new)s 个、修改 "
+                "%(changed)s 个、未变 %(unchanged)s 个岗位。"
+            )
+            % {
+                "file": upload.file_name,
+                "new": counts["new"],
+                "changed": counts["changed"],
+                "unchanged": counts["unchanged"],
+            },
         )
         return True
 
@@ -396,10 +409,13 @@ class PostingImportAdminMixin:
 
     def _import_problem(self, request, problem):
         message = {
-            "expired": "预览已过期，请重新上传。",
-            "replaced": "这份预览已被更新的预览取代，请使用最新的预览页面。",
-        }.get(problem, "预览链接无效（可能被修改过，或属于其他用户）。请重新上传文件。")
-        context = self._context(request, title="无法确认导入", message=message)
+            "expired": _("预览已过期，请重新上传。"),
+            "replaced": _("这份预览已被更新的预览取代，请使用最新的预览页面。"),
+        }.get(
+            problem,
+            _("预览链接无效（可能被修改过，或属于其他用户）。请重新上传文件。"),
+        )
+        context = self._context(request, title=_("无法确认导入"), message=message)
         return render(
             request,
             "admin/postings/posting/import_problem.html",
@@ -414,7 +430,7 @@ class PostingImportAdminMixin:
         if not self.has_add_permission(request):
             raise PermissionDenied
         roles = RoleDescription.objects.all()
-        context = self._context(request, title="从岗位说明新建", roles=roles)
+        context = self._context(request, title=_("从岗位说明新建"), roles=roles)
         return render(request, "admin/postings/posting/from_role.html", context)
 
     def copy_view(self, request, object_id):
@@ -431,12 +447,17 @@ class PostingImportAdminMixin:
             posting = copy_as_draft(original)
             messages.success(
                 request,
-                f"已复制为新岗位（草稿）：“{posting}”。请修改后发布。",
+                _("已复制为新岗位（草稿）：“%(posting)s”。请修改后发布。")
+                % {"posting": posting},
             )
             return HttpResponseRedirect(
                 reverse("admin:postings_posting_change", args=[posting.pk])
             )
-        context = self._context(request, title=f"复制“{original}”", original=original)
+        context = self._context(
+            request,
+            title=_("复制“%(posting)s”") % {"posting": original},
+            original=original,
+        )
         return render(request, "admin/postings/posting/copy_confirm.html", context)
 
 
@@ -456,7 +477,7 @@ def copy_as_draft(original):
     copy.source_document, copy.source_row, copy.source_lines = "", None, ""
     copy.source_name = ""
     copy.is_generated = False
-    copy._change_reason = f"复制自岗位 {original.pk}"
+    copy._change_reason = _("复制自岗位 %(id)s") % {"id": original.pk}
     copy.save()
     for model in (Duty, Requirement, PostingLocation, PostingCertificate):
         for item in model.objects.filter(posting=original):

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import search
 from .models import Duty, Posting, PostingCertificate, PostingLocation, Requirement
 
 ITEM_MODELS = [
-    (Duty, "岗位职责"),
-    (Requirement, "任职要求"),
-    (PostingLocation, "工作地点"),
-    (PostingCertificate, "资格证书"),
+    (Duty, gettext_lazy("岗位职责")),
+    (Requirement, gettext_lazy("任职要求")),
+    (PostingLocation, gettext_lazy("工作地点")),
+    (PostingCertificate, gettext_lazy("资格证书")),
 ]
 
 # Deleting a posting deletes its items first, in the same request: item
@@ -68,12 +70,14 @@ def _describe(record):
         return f"{record.position}. {record.text}"
     if hasattr(record, "location_id"):
         return (
-            str(record.location) if record.location else f"地点 #{record.location_id}"
+            str(record.location)
+            if record.location
+            else _("地点 #%(id)s") % {"id": record.location_id}
         )
     return (
         str(record.certificate)
         if record.certificate
-        else f"证书 #{record.certificate_id}"
+        else _("证书 #%(id)s") % {"id": record.certificate_id}
     )
 
 
@@ -122,13 +126,14 @@ def restore(version, *, reason):
     posting = version.instance
     posting._state.adding = not Posting.objects.filter(pk=posting.pk).exists()
     for field, model_name in (
-        ("institution_id", "招聘机构"),
-        ("department_id", "招聘部门"),
+        ("institution_id", gettext_lazy("招聘机构")),
+        ("department_id", gettext_lazy("招聘部门")),
     ):
         related = getattr(posting, field)
         if related is not None and not _exists(field, related):
             raise ValidationError(
-                f"无法恢复：该版本的{model_name}已被删除，请先恢复或重新创建它。",
+                _("无法恢复：该版本的%(what)s已被删除，请先恢复或重新创建它。")
+                % {"what": model_name},
                 code="related_gone",
             )
     moment, cascade_from = _items_moment(version)
@@ -136,7 +141,7 @@ def restore(version, *, reason):
     posting.full_clean(validate_unique=False, validate_constraints=False)
     posting.save()
 
-    for model, _ in ITEM_MODELS:
+    for model, _label in ITEM_MODELS:
         wanted = _items_as_of(model, posting.pk, moment, cascade_from)
         current = list(model.objects.filter(posting_id=posting.pk))
         for item in current:
@@ -181,5 +186,5 @@ def _exists(field, pk):
 def restore_reason(version):
     stamp = timezone.localtime(version.history_date).strftime("%Y-%m-%d %H:%M:%S")
     if version.history_type == "-":
-        return f"恢复已删除的岗位（删除于 {stamp}）"
-    return f"恢复到 {stamp} 的版本"
+        return _("恢复已删除的岗位（删除于 %(time)s）") % {"time": stamp}
+    return _("恢复到 %(time)s 的版本") % {"time": stamp}

@@ -13,6 +13,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -1067,6 +1068,8 @@ class AlertSubscription(models.Model):
         help_text="send_alerts 最近一次为此订阅查找新岗位的日期。",
     )
     last_mailed_at = models.DateTimeField("最近发送时间", null=True, blank=True)
+    # The interface language it was made in: its mails and links use it.
+    language = models.CharField(_("语言"), max_length=10, default="zh-hans")
 
     objects = AlertSubscriptionQuerySet.as_manager()
 

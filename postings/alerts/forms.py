@@ -11,20 +11,21 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..models import AlertMail, AlertSubscription
 from . import searches
 
-TOO_MANY_FOR_EMAIL = (
-    "这个邮箱已有 {limit} 个订阅，达到上限：请先在“管理订阅”中退订不需要的订阅。"
+TOO_MANY_FOR_EMAIL = _(
+    "这个邮箱已有 %(limit)s 个订阅，达到上限：请先在“管理订阅”中退订不需要的订阅。"
 )
-TOO_MANY_FROM_IP = "同一网络地址 24 小时内最多新建 {limit} 个订阅，请明天再试。"
-TOO_MANY_MAILS_TO_EMAIL = (
-    "这个邮箱 24 小时内已收到 {limit} 封订阅邮件：请先查收（包括垃圾邮件箱），"
+TOO_MANY_FROM_IP = _("同一网络地址 24 小时内最多新建 %(limit)s 个订阅，请明天再试。")
+TOO_MANY_MAILS_TO_EMAIL = _(
+    "这个邮箱 24 小时内已收到 %(limit)s 封订阅邮件：请先查收（包括垃圾邮件箱），"
     "或明天再试。"
 )
-TOO_MANY_MAILS_FROM_IP = (
-    "同一网络地址 24 小时内最多申请 {limit} 封订阅邮件，请明天再试。"
+TOO_MANY_MAILS_FROM_IP = _(
+    "同一网络地址 24 小时内最多申请 %(limit)s 封订阅邮件，请明天再试。"
 )
 
 
@@ -35,16 +36,16 @@ def normalise_email(address):
 
 class EmailField(forms.EmailField):
     default_error_messages = {
-        "required": "请填写邮箱地址。",
-        "invalid": "请填写有效的邮箱地址，例如 name@example.com。",
+        "required": _("请填写邮箱地址。"),
+        "invalid": _("请填写有效的邮箱地址，例如 name@example.com。"),
     }
 
     def __init__(self, **kwargs):
         super().__init__(
-            label="邮箱",
+            label=_("邮箱"),
             max_length=254,
             error_messages={
-                "max_length": "邮箱地址太长（最多 254 个字符）。",
+                "max_length": _("邮箱地址太长（最多 254 个字符）。"),
             },
             **kwargs,
         )
@@ -62,7 +63,7 @@ class MailLimitsMixin:
         limit = settings.ALERTS_MAX_MAILS_PER_EMAIL_PER_DAY
         if requested.filter(recipient=email).count() >= limit:
             raise forms.ValidationError(
-                TOO_MANY_MAILS_TO_EMAIL.format(limit=limit), code="mails_per_email"
+                TOO_MANY_MAILS_TO_EMAIL % {"limit": limit}, code="mails_per_email"
             )
         limit = settings.ALERTS_MAX_MAILS_PER_IP_PER_DAY
         if (
@@ -70,7 +71,7 @@ class MailLimitsMixin:
             and requested.filter(client_ip=self.client_ip).count() >= limit
         ):
             raise forms.ValidationError(
-                TOO_MANY_MAILS_FROM_IP.format(limit=limit), code="mails_per_ip"
+                TOO_MANY_MAILS_FROM_IP % {"limit": limit}, code="mails_per_ip"
             )
 
 
@@ -83,13 +84,13 @@ class SubscribeForm(MailLimitsMixin, forms.Form):
 
     email = EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     frequency = forms.ChoiceField(
-        label="发送频率",
+        label=_("发送频率"),
         choices=AlertSubscription.Frequency.choices,
         initial=AlertSubscription.Frequency.DAILY,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "请选择发送频率。",
-            "invalid_choice": "请选择“每天”或“每周”。",
+            "required": _("请选择发送频率。"),
+            "invalid_choice": _("请选择“每天”或“每周”。"),
         },
     )
     query = forms.CharField(
@@ -119,7 +120,7 @@ class SubscribeForm(MailLimitsMixin, forms.Form):
             limit = settings.ALERTS_MAX_SUBSCRIPTIONS_PER_EMAIL
             if live.count() >= limit:
                 raise forms.ValidationError(
-                    TOO_MANY_FOR_EMAIL.format(limit=limit), code="per_email"
+                    TOO_MANY_FOR_EMAIL % {"limit": limit}, code="per_email"
                 )
             limit = settings.ALERTS_MAX_SUBSCRIPTIONS_PER_IP_PER_DAY
             since = timezone.now() - datetime.timedelta(days=1)
@@ -128,7 +129,7 @@ class SubscribeForm(MailLimitsMixin, forms.Form):
             )
             if self.client_ip and from_ip.count() >= limit:
                 raise forms.ValidationError(
-                    TOO_MANY_FROM_IP.format(limit=limit), code="per_ip"
+                    TOO_MANY_FROM_IP % {"limit": limit}, code="per_ip"
                 )
         self.check_mail_limits(email)
         return cleaned
@@ -154,10 +155,10 @@ class ManageForm(forms.Form):
     subscriptions (or all of them)."""
 
     ACTIONS = [
-        ("frequency", "更改频率"),
-        ("confirm", "确认订阅"),
-        ("unsubscribe", "退订"),
-        ("unsubscribe_all", "全部退订"),
+        ("frequency", _("更改频率")),
+        ("confirm", _("确认订阅")),
+        ("unsubscribe", _("退订")),
+        ("unsubscribe_all", _("全部退订")),
     ]
 
     action = forms.ChoiceField(choices=ACTIONS)
@@ -178,7 +179,9 @@ class ManageForm(forms.Form):
         pk = cleaned.get("subscription")
         cleaned["target"] = next((s for s in self.subscriptions if s.pk == pk), None)
         if cleaned["target"] is None:
-            raise forms.ValidationError("找不到这个订阅：它可能已被退订。", code="gone")
+            raise forms.ValidationError(
+                _("找不到这个订阅：它可能已被退订。"), code="gone"
+            )
         if action == "frequency" and not cleaned.get("frequency"):
-            raise forms.ValidationError("请选择发送频率。", code="no_frequency")
+            raise forms.ValidationError(_("请选择发送频率。"), code="no_frequency")
         return cleaned

@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import AlertDelivery, AlertMail, AlertSubscription, Posting
 from .searches import matching_postings
@@ -30,18 +31,26 @@ CONFIRM_SALT = "postings.alerts.confirm"
 UNSUBSCRIBE_SALT = "postings.alerts.unsubscribe"
 MANAGE_SALT = "postings.alerts.manage"
 
-CONFIRM_SUBJECT = "【银行招聘岗位】请确认订阅：{description}"
-DIGEST_SUBJECT = "【银行招聘岗位】{description}：{count} 个新岗位"
-MANAGE_SUBJECT = "【银行招聘岗位】管理你的岗位订阅"
+CONFIRM_SUBJECT = gettext_lazy("【银行招聘岗位】请确认订阅：%(description)s")
+MANAGE_SUBJECT = gettext_lazy("【银行招聘岗位】管理你的岗位订阅")
 
-LINK_EXPIRED = "这个链接已过期。"
-LINK_INVALID = "这个链接无效：可能复制时不完整，请从邮件中重新打开。"
-SUBSCRIPTION_GONE = "这个订阅已不存在。"
-SUBSCRIPTION_ENDED = "该订阅已退订，不再发送邮件。"
+LINK_EXPIRED = gettext_lazy("这个链接已过期。")
+LINK_INVALID = gettext_lazy("这个链接无效：可能复制时不完整，请从邮件中重新打开。")
+SUBSCRIPTION_GONE = gettext_lazy("这个订阅已不存在。")
+SUBSCRIPTION_ENDED = gettext_lazy("该订阅已退订，不再发送邮件。")
+
+
+def digest_subject(description, count):
+    return ngettext(
+        "【银行招聘岗位】%(description)s：%(count)s 个新岗位",
+        "【银行招聘岗位】%(description)s：%(count)s 个新岗位",
+        count,
+    ) % {"description": description, "count": count}
 
 
 class LinkError(Exception):
-    """A signed link that cannot be used; the message says why, in Chinese."""
+    """A signed link that cannot be used; the message says why, in the
+    language active when it is shown."""
 
 
 # --- Signed links ---------------------------------------------------------------
@@ -100,8 +109,17 @@ def email_to_manage(token):
 
 def absolute(path):
     """A link for a mail: mails go out of requests (and a request's Host
-    header is the visitor's to choose), so links use the site's address."""
+    header is the visitor's to choose), so links use the site's address.
+    Paths reversed under a language (see ``in_language``) carry its prefix."""
     return f"{settings.SITE_URL}{path}"
+
+
+def mail_language(subscription=None):
+    """The language of a mail: the subscription's, else the one in use (a
+    management link asked for from a page is in that page's language)."""
+    if subscription is not None and subscription.language:
+        return subscription.language
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def confirm_url(subscription):
@@ -146,8 +164,13 @@ def _message(mail, subject, template, context, unsubscribe=None):
     return message
 
 
-def confirmation_message(mail):
+def confirmation_message(mail, language=None):
     subscription = mail.subscription
+    with translation.override(language or mail_language(subscription)):
+        return _confirmation_message(mail, subscription)
+
+
+def _confirmation_message(mail, subscription):
     unsubscribe = unsubscribe_url(subscription)
     context = {
         "subscription": subscription,
@@ -156,21 +179,31 @@ def confirmation_message(mail):
         "search_url": absolute(subscription.get_search_url()),
         "valid_days": settings.ALERTS_CONFIRM_MAX_AGE // 86400,
     }
-    subject = CONFIRM_SUBJECT.format(description=subscription.description)
+    subject = CONFIRM_SUBJECT % {"description": subscription.description}
     return _message(mail, subject, "confirm", context, unsubscribe=unsubscribe)
 
 
-def manage_link_message(mail):
+def manage_link_message(mail, language=None):
+    with translation.override(language or mail_language(mail.subscription)):
+        return _manage_link_message(mail)
+
+
+def _manage_link_message(mail):
     context = {
         "subscription": mail.subscription,
         "manage_url": manage_url(mail.recipient),
         "valid_days": settings.ALERTS_MANAGE_MAX_AGE // 86400,
     }
-    return _message(mail, MANAGE_SUBJECT, "manage_link", context)
+    return _message(mail, str(MANAGE_SUBJECT), "manage_link", context)
 
 
 def digest_message(mail):
     subscription = mail.subscription
+    with translation.override(mail_language(subscription)):
+        return _digest_message(mail, subscription)
+
+
+def _digest_message(mail, subscription):
     postings = (
         Posting.objects.filter(alert_deliveries__mail=mail)
         .for_listing()
@@ -187,16 +220,19 @@ def digest_message(mail):
         "manage_url": manage_url(subscription.email),
         "unsubscribe_url": unsubscribe,
     }
-    subject = DIGEST_SUBJECT.format(
-        description=subscription.description, count=mail.posting_count
-    )
+    subject = digest_subject(subscription.description, mail.posting_count)
     return _message(mail, subject, "digest", context, unsubscribe=unsubscribe)
 
 
-def send_requested(kind, recipient, *, subscription=None, client_ip=None):
+def send_requested(
+    kind, recipient, *, subscription=None, client_ip=None, language=None
+):
     """Send a mail a visitor asked for (a confirmation or a management link)
     now, and record it; on a mail-server error nothing is recorded and the
-    error propagates (smtplib.SMTPException or OSError)."""
+    error propagates (smtplib.SMTPException or OSError).
+
+    A confirmation is in the subscription's language; a management link in
+    ``language``, by default the one in use."""
     build = {
         AlertMail.Kind.CONFIRMATION: confirmation_message,
         AlertMail.Kind.MANAGE_LINK: manage_link_message,
@@ -208,7 +244,9 @@ def send_requested(kind, recipient, *, subscription=None, client_ip=None):
             subscription=subscription,
             client_ip=client_ip,
         )
-        build(mail).send()
+        if kind == AlertMail.Kind.MANAGE_LINK:
+            language = language or mail_language()
+        build(mail, language).send()
         mail.sent_at = timezone.now()
         mail.save(update_fields=["sent_at"])
     return mail
@@ -347,7 +385,7 @@ def send_digest(mail_pk, connection):
             now = timezone.now()
             if not subscription.is_confirmed:
                 mail.abandoned_at = now
-                mail.last_error = SUBSCRIPTION_ENDED
+                mail.last_error = str(SUBSCRIPTION_ENDED)
                 mail.save(update_fields=["abandoned_at", "last_error"])
                 return "abandoned"
             connection.send_messages([digest_message(mail)])

@@ -11,6 +11,8 @@ checkboxes were ticked in.
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from ..filters import PostingFilter
 from ..models import AlertSubscription, Posting
@@ -21,24 +23,28 @@ MAX_QUERY_LENGTH = AlertSubscription._meta.get_field("query").max_length
 
 # How each filter reads in a description, in reading order: what, who, where,
 # then the candidate's situation. A filter not named here reads "label：values".
+# The values are the listing's own (names of categories, places...); the
+# words around them are in the language the subscription is made in.
+PLAIN = "%(values)s"
 DESCRIPTIONS = {
-    "q": "“{values}”",
-    "category": "{values}",
-    "grade": "{values}",
-    "employer": "{values}",
-    "institution": "{values}",
-    "department": "{values}",
-    "province": "{values}",
-    "location": "{values}",
-    "certificate": "{values}证书",
-    "education": "{values}学历可报",
-    "experience": "{values} 年经验可报",
-    "age": "{values} 岁可报",
+    "q": pgettext_lazy("alert description", "“%(values)s”"),
+    "category": PLAIN,
+    "grade": PLAIN,
+    "employer": PLAIN,
+    "institution": PLAIN,
+    "department": PLAIN,
+    "province": PLAIN,
+    "location": PLAIN,
+    "certificate": pgettext_lazy("alert description", "%(values)s证书"),
+    "education": pgettext_lazy("alert description", "%(values)s学历可报"),
+    "experience": pgettext_lazy("alert description", "%(values)s 年经验可报"),
+    "age": pgettext_lazy("alert description", "%(values)s 岁可报"),
 }
-OTHER_FILTER_DESCRIPTION = "{label}：{values}"
-EVERYTHING_DESCRIPTION = "全部岗位"
+OTHER_FILTER_DESCRIPTION = pgettext_lazy("alert description", "%(label)s：%(values)s")
+EVERYTHING_DESCRIPTION = pgettext_lazy("alert description", "全部岗位")
 DESCRIPTION_SEPARATOR = " · "
-VALUE_SEPARATOR = "、"
+# "、" between a filter's values in Chinese, ", " in English.
+VALUE_SEPARATOR = pgettext_lazy("alert description: between values", "、")
 
 
 @dataclass(frozen=True)
@@ -86,27 +92,31 @@ def parse(data):
     if not filterset.is_valid():
         for name, messages in filterset.errors.items():
             label = filterset.filters[name].label if name in filterset.filters else name
-            errors.extend(f"{label}：{message}" for message in messages)
+            errors.extend(
+                _("%(label)s：%(message)s") % {"label": label, "message": message}
+                for message in messages
+            )
     query = normal.urlencode()
     if len(query) > MAX_QUERY_LENGTH:
-        errors.append("筛选条件太多，无法订阅：请减少一些条件后再试。")
+        errors.append(_("筛选条件太多，无法订阅：请减少一些条件后再试。"))
     return Search(query=query, description=describe(normal, filterset), errors=errors)
 
 
 def describe(normal, filterset=None):
-    """A readable description of a normal-form query: “信息科技类 · 北京”."""
+    """A readable description of a normal-form query: “信息科技类 · 北京”,
+    in the active language."""
     filters = (filterset or _filterset(normal)).filters
     names = [n for n in DESCRIPTIONS if n in normal]
     names += [n for n in normal if n not in DESCRIPTIONS]
     parts = []
     for name in names:
-        values = VALUE_SEPARATOR.join(normal.getlist(name))
+        values = str(VALUE_SEPARATOR).join(normal.getlist(name))
         if name in DESCRIPTIONS:
-            parts.append(DESCRIPTIONS[name].format(values=values))
+            parts.append(DESCRIPTIONS[name] % {"values": values})
         else:
             label = filters[name].label if name in filters else name
-            parts.append(OTHER_FILTER_DESCRIPTION.format(label=label, values=values))
-    description = DESCRIPTION_SEPARATOR.join(parts) or EVERYTHING_DESCRIPTION
+            parts.append(OTHER_FILTER_DESCRIPTION % {"label": label, "values": values})
+    description = DESCRIPTION_SEPARATOR.join(parts) or str(EVERYTHING_DESCRIPTION)
     max_length = AlertSubscription._meta.get_field("description").max_length
     if len(description) > max_length:
         description = description[: max_length - 1] + "…"

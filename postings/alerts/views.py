@@ -15,6 +15,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -22,13 +25,12 @@ from ..models import AlertMail, AlertSubscription
 from . import mail, searches
 from .forms import ManageForm, ManageLinkForm, SubscribeForm
 
-MAIL_UNAVAILABLE = "邮件暂时无法发送，请稍后再试；你填写的内容已保留。"
-SENT = "邮件已发送到 {email}。"
-CONFIRMED = "订阅已确认。"
-CONFIRMED_AT_ONCE = "订阅已确认：有新的“{description}”岗位时，我们会发邮件给你。"
-FREQUENCY_CHANGED = "“{description}”的发送频率已改为{frequency}。"
-UNSUBSCRIBED = "已退订“{description}”。"
-ALL_UNSUBSCRIBED = "已退订全部 {count} 个订阅。"
+MAIL_UNAVAILABLE = _("邮件暂时无法发送，请稍后再试；你填写的内容已保留。")
+SENT = _("邮件已发送到 %(email)s。")
+CONFIRMED = _("订阅已确认。")
+CONFIRMED_AT_ONCE = _("订阅已确认：有新的“%(description)s”岗位时，我们会发邮件给你。")
+FREQUENCY_CHANGED = _("“%(description)s”的发送频率已改为%(frequency)s。")
+UNSUBSCRIBED = _("已退订“%(description)s”。")
 
 
 def _manage_path(email):
@@ -55,10 +57,10 @@ def subscribe(request):
                 form.add_error(None, MAIL_UNAVAILABLE)
             else:
                 email = form.cleaned_data["email"]
-                messages.success(request, SENT.format(email=email))
+                messages.success(request, SENT % {"email": email})
                 return redirect("postings:alert_sent")
         search = form.search
-        status = 503 if MAIL_UNAVAILABLE in form.non_field_errors() else 400
+        status = 503 if str(MAIL_UNAVAILABLE) in form.non_field_errors() else 400
         if search is None or not search.is_valid:
             search = searches.parse(QueryDict(request.POST.get("query", "")))
         return render(
@@ -90,6 +92,8 @@ def _subscribe(form, client_ip):
     frequency = form.cleaned_data["frequency"]
     search = form.search
     existing = form.existing
+    # The subscription's mails and links are in the language it is made in.
+    language = translation.get_language() or settings.LANGUAGE_CODE
     with transaction.atomic():
         if existing is not None and existing.is_confirmed:
             mail.send_requested(
@@ -108,6 +112,7 @@ def _subscribe(form, client_ip):
                         description=search.description,
                         frequency=frequency,
                         created_ip=client_ip,
+                        language=language,
                     )
             except IntegrityError:
                 # The same search submitted twice at once: renew the first.
@@ -116,6 +121,10 @@ def _subscribe(form, client_ip):
                 )
         if existing.frequency != frequency:
             existing.change_frequency(frequency)
+        if existing.language != language:
+            # Subscribed again from the other language's page: that one now.
+            existing.language = language
+            existing.save(update_fields=["language"])
         mail.send_requested(
             AlertMail.Kind.CONFIRMATION,
             email,
@@ -153,7 +162,7 @@ def confirm(request, token):
     if request.method == "POST" and subscription.is_pending:
         subscription.confirm()
         messages.success(
-            request, CONFIRMED_AT_ONCE.format(description=subscription.description)
+            request, CONFIRMED_AT_ONCE % {"description": subscription.description}
         )
         return redirect(_manage_path(subscription.email))
     return render(
@@ -188,7 +197,7 @@ def unsubscribe(request, token):
         except mail.LinkError as error:
             return HttpResponse(str(error), status=400, content_type="text/plain")
         subscription.unsubscribe()
-        text = UNSUBSCRIBED.format(description=subscription.description)
+        text = UNSUBSCRIBED % {"description": subscription.description}
         return HttpResponse(text, content_type="text/plain; charset=utf-8")
     return _unsubscribe_page(request, token)
 
@@ -246,19 +255,22 @@ def _manage(form):
     if action == "unsubscribe_all":
         for subscription in form.subscriptions:
             subscription.unsubscribe()
-        return ALL_UNSUBSCRIBED.format(count=len(form.subscriptions))
+        count = len(form.subscriptions)
+        return ngettext(
+            "已退订全部 %(count)s 个订阅。", "已退订全部 %(count)s 个订阅。", count
+        ) % {"count": count}
     subscription = form.cleaned_data["target"]
     if action == "confirm":
         subscription.confirm()
-        return CONFIRMED
+        return str(CONFIRMED)
     if action == "unsubscribe":
         subscription.unsubscribe()
-        return UNSUBSCRIBED.format(description=subscription.description)
+        return UNSUBSCRIBED % {"description": subscription.description}
     subscription.change_frequency(form.cleaned_data["frequency"])
-    return FREQUENCY_CHANGED.format(
-        description=subscription.description,
-        frequency=subscription.get_frequency_display(),
-    )
+    return FREQUENCY_CHANGED % {
+        "description": subscription.description,
+        "frequency": subscription.get_frequency_display(),
+    }
 
 
 @never_cache
