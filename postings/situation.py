@@ -49,12 +49,14 @@ class Situation:
 
     @property
     def education_label(self):
-        return Education(self.education).label if self.education else None
+        return str(Education(self.education).label) if self.education else None
 
     def as_query(self):
         """The situation as listing parameters: {"education": "本科", …}."""
         values = {
-            "education": self.education_label,
+            "education": (
+                Education.parameter_of(self.education) if self.education else None
+            ),
             "experience": self.experience,
             "age": self.age,
         }
@@ -83,12 +85,17 @@ class NumberField(RejectsControlCharacters, forms.IntegerField):
 class SituationForm(forms.Form):
     education = ChoiceField(
         label="最高学历",
-        choices=[("", "未填写"), *((label, label) for label in Education.labels)],
-        coerce=lambda label: Education.labels.index(label) + 1,
+        choices=[
+            ("", "未填写"),
+            *zip(Education.parameter_names(), Education.labels, strict=True),
+        ],
+        coerce=lambda name: Education.parameter_names().index(name) + 1,
         empty_value=None,
         required=False,
         error_messages={
-            "invalid_choice": "学历须为 " + "、".join(Education.labels) + " 之一。"
+            "invalid_choice": "学历须为 "
+            + "、".join(Education.parameter_names())
+            + " 之一。"
         },
     )
     experience = NumberField(
@@ -130,7 +137,7 @@ def _single_values(querydict):
         if len(values) > 1:
             try:
                 if name == "education":
-                    values = [max(values, key=Education.labels.index)]
+                    values = [max(values, key=Education.parameter_names().index)]
                 elif name == "experience":
                     values = [str(max(int(v) for v in values))]
                 else:
@@ -184,7 +191,7 @@ def from_cookie(value):
     if "education" in data:
         if data["education"] not in Education.values:
             return Situation()
-        data["education"] = Education(data["education"]).label
+        data["education"] = Education.parameter_of(data["education"])
     form = SituationForm(data)
     if not form.is_valid():
         return Situation()
