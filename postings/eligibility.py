@@ -27,29 +27,42 @@ still to be confirmed, else 符合.
 from dataclasses import dataclass
 from enum import Enum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 from .models import Education
 
 
 class Status(Enum):
-    MET = ("met", "✔", "符合")
-    NOT_MET = ("not_met", "✘", "不符合")
-    TO_CONFIRM = ("to_confirm", "?", "待确认")
-    NOT_STATED = ("not_stated", "?", "未注明")
+    MET = ("met", "✔", gettext_noop("符合"))
+    NOT_MET = ("not_met", "✘", gettext_noop("不符合"))
+    TO_CONFIRM = ("to_confirm", "?", gettext_noop("待确认"))
+    NOT_STATED = ("not_stated", "?", gettext_noop("未注明"))
 
     def __init__(self, slug, mark, label):
         self.slug = slug
         self.mark = mark
-        self.label = label
+        self.chinese_label = label
+
+    @property
+    def label(self):
+        """The status in the language in use."""
+        return _(self.chinese_label)
 
 
 class Verdict(Enum):
-    ELIGIBLE = ("eligible", "符合")
-    INELIGIBLE = ("ineligible", "不符合")
-    TO_CONFIRM = ("to_confirm", "待确认")
+    ELIGIBLE = ("eligible", gettext_noop("符合"))
+    INELIGIBLE = ("ineligible", gettext_noop("不符合"))
+    TO_CONFIRM = ("to_confirm", gettext_noop("待确认"))
 
     def __init__(self, slug, label):
         self.slug = slug
-        self.label = label
+        self.chinese_label = label
+
+    @property
+    def label(self):
+        """The verdict in the language in use."""
+        return _(self.chinese_label)
 
 
 @dataclass(frozen=True)
@@ -75,47 +88,93 @@ class Eligibility:
         return [c for c in self.checks if c.status is Status.TO_CONFIRM]
 
 
+# Requirements and statements are built when a posting is checked, in the
+# language of the request.
+
+
 def _education(posting, situation):
+    requirement = _("学历")
     if posting.min_education is None:
-        return Check("学历", Status.NOT_STATED, "学历 未注明要求", "")
-    asked = f"{Education(posting.min_education).label}及以上"
+        return Check(requirement, Status.NOT_STATED, _("学历 未注明要求"), "")
+    asked = _("%(level)s及以上") % {"level": Education(posting.min_education).label}
     evidence = posting.min_education_evidence
     if situation.education is None:
-        return Check("学历", Status.TO_CONFIRM, f"学历 未填写，要求{asked}", evidence)
-    held = situation.education_label
+        return Check(
+            requirement,
+            Status.TO_CONFIRM,
+            _("学历 未填写，要求%(asked)s") % {"asked": asked},
+            evidence,
+        )
+    statement = {"held": Education(situation.education).label, "asked": asked}
     if situation.education >= posting.min_education:
-        return Check("学历", Status.MET, f"学历 {held} ≥ {asked}", evidence)
-    return Check("学历", Status.NOT_MET, f"学历 {held} < {asked}", evidence)
+        return Check(
+            requirement,
+            Status.MET,
+            _("学历 %(held)s ≥ %(asked)s") % statement,
+            evidence,
+        )
+    return Check(
+        requirement,
+        Status.NOT_MET,
+        _("学历 %(held)s < %(asked)s") % statement,
+        evidence,
+    )
 
 
 def _experience(posting, situation):
+    requirement = _("工作年限")
     floor = posting.min_years_experience
     if floor is None:
-        return Check("工作年限", Status.NOT_STATED, "工作年限 未注明要求", "")
-    asked = f"{floor}年以上"
+        return Check(requirement, Status.NOT_STATED, _("工作年限 未注明要求"), "")
+    asked = ngettext("%(count)s年以上", "%(count)s年以上", floor) % {"count": floor}
     evidence = posting.min_years_experience_evidence
     years = situation.experience
     if years is None:
         return Check(
-            "工作年限", Status.TO_CONFIRM, f"工作年限 未填写，要求{asked}", evidence
+            requirement,
+            Status.TO_CONFIRM,
+            _("工作年限 未填写，要求%(asked)s") % {"asked": asked},
+            evidence,
         )
+    statement = {"years": years, "asked": asked}
     if years >= floor:
-        return Check("工作年限", Status.MET, f"工作年限 {years} ≥ {asked}", evidence)
-    return Check("工作年限", Status.NOT_MET, f"工作年限 {years} < {asked}", evidence)
+        return Check(
+            requirement,
+            Status.MET,
+            _("工作年限 %(years)s ≥ %(asked)s") % statement,
+            evidence,
+        )
+    return Check(
+        requirement,
+        Status.NOT_MET,
+        _("工作年限 %(years)s < %(asked)s") % statement,
+        evidence,
+    )
 
 
 def _age(posting, situation):
+    requirement = _("年龄")
     limit = posting.max_age
     if limit is None:
-        return Check("年龄", Status.NOT_STATED, "年龄 未注明要求", "")
-    asked = f"{limit}岁以下"
+        return Check(requirement, Status.NOT_STATED, _("年龄 未注明要求"), "")
+    asked = _("%(limit)s岁以下") % {"limit": limit}
     evidence = posting.max_age_evidence
     if situation.age is None:
-        return Check("年龄", Status.TO_CONFIRM, f"年龄 未填写，要求{asked}", evidence)
+        return Check(
+            requirement,
+            Status.TO_CONFIRM,
+            _("年龄 未填写，要求%(asked)s") % {"asked": asked},
+            evidence,
+        )
+    statement = {"age": situation.age, "asked": asked}
     # "35岁以下" admits a 35-year-old, as the listing's age filter does.
     if situation.age <= limit:
-        return Check("年龄", Status.MET, f"年龄 {situation.age} ≤ {asked}", evidence)
-    return Check("年龄", Status.NOT_MET, f"年龄 {situation.age} > {asked}", evidence)
+        return Check(
+            requirement, Status.MET, _("年龄 %(age)s ≤ %(asked)s") % statement, evidence
+        )
+    return Check(
+        requirement, Status.NOT_MET, _("年龄 %(age)s > %(asked)s") % statement, evidence
+    )
 
 
 def check(posting, situation):
@@ -133,27 +192,27 @@ def check(posting, situation):
         else:
             checks.append(
                 Check(
-                    "资格证书",
+                    _("资格证书"),
                     Status.TO_CONFIRM,
-                    f"须持有 {name}，请自行确认",
+                    _("须持有 %(certificate)s，请自行确认") % {"certificate": name},
                     held.evidence,
                 )
             )
     if posting.requires_shift_work:
         checks.append(
             Check(
-                "倒班",
+                _("倒班"),
                 Status.TO_CONFIRM,
-                "须适应倒班或轮班，请自行确认",
+                _("须适应倒班或轮班，请自行确认"),
                 posting.shift_work_evidence,
             )
         )
     if posting.requires_local_residence:
         checks.append(
             Check(
-                "属地",
+                _("属地"),
                 Status.TO_CONFIRM,
-                "家庭或生活基础须在招聘机构所在地区，请自行确认",
+                _("家庭或生活基础须在招聘机构所在地区，请自行确认"),
                 posting.local_residence_evidence,
             )
         )

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from .importers.tables import CSV_FORMULA_TRIGGERS
 from .models import (
@@ -38,34 +39,34 @@ from .models import (
 )
 
 COLUMNS = [
-    ("id", "编号"),
-    ("url", "链接"),
-    ("employer", "用人单位"),
-    ("institution", "招聘机构"),
-    ("department", "招聘部门"),
-    ("title", "岗位名称"),
-    ("grade", "岗位职级"),
-    ("category", "招聘类别"),
-    ("headcount", "招聘人数"),
-    ("locations", "工作地点"),
-    ("provinces", "省份"),
-    ("duties", "岗位职责"),
-    ("requirements", "任职要求"),
-    ("min_education", "最低学历"),
-    ("min_years_experience", "最低工作年限"),
-    ("max_age", "年龄上限"),
-    ("certificates", "资格证书"),
-    ("status", "状态"),
-    ("published_on", "发布日期"),
-    ("closes_on", "报名截止日期"),
-    ("source_document", "来源文件"),
-    ("source_position", "来源序号"),
+    ("id", gettext_noop("编号")),
+    ("url", gettext_noop("链接")),
+    ("employer", gettext_noop("用人单位")),
+    ("institution", gettext_noop("招聘机构")),
+    ("department", gettext_noop("招聘部门")),
+    ("title", gettext_noop("岗位名称")),
+    ("grade", gettext_noop("岗位职级")),
+    ("category", gettext_noop("招聘类别")),
+    ("headcount", gettext_noop("招聘人数")),
+    ("locations", gettext_noop("工作地点")),
+    ("provinces", gettext_noop("省份")),
+    ("duties", gettext_noop("岗位职责")),
+    ("requirements", gettext_noop("任职要求")),
+    ("min_education", gettext_noop("最低学历")),
+    ("min_years_experience", gettext_noop("最低工作年限")),
+    ("max_age", gettext_noop("年龄上限")),
+    ("certificates", gettext_noop("资格证书")),
+    ("status", gettext_noop("状态")),
+    ("published_on", gettext_noop("发布日期")),
+    ("closes_on", gettext_noop("报名截止日期")),
+    ("source_document", gettext_noop("来源文件")),
+    ("source_position", gettext_noop("来源序号")),
 ]
 # HR and recruiters in the admin also see the workflow state and record dates.
 INTERNAL_COLUMNS = [
-    ("workflow_status", "流程状态"),
-    ("created_at", "创建时间"),
-    ("updated_at", "最后修改时间"),
+    ("workflow_status", gettext_noop("流程状态")),
+    ("created_at", gettext_noop("创建时间")),
+    ("updated_at", gettext_noop("最后修改时间")),
 ]
 
 FORMATS = {
@@ -100,8 +101,17 @@ _DATES = {"published_on", "closes_on"}
 _DATETIMES = {"created_at", "updated_at"}
 
 
+PUBLIC_STATUSES = [
+    gettext_noop("草稿"),
+    gettext_noop("招聘中"),
+    gettext_noop("待发布"),
+    gettext_noop("已截止"),
+]
+
+
 def public_status(status, published_on, closes_on, today):
-    """The status a candidate would read: 招聘中, 已截止, 待发布 or 草稿."""
+    """The status a candidate would read, in Chinese: 招聘中, 已截止, 待发布
+    or 草稿 (rows() gives it in the language in use)."""
     if status == Posting.Status.DRAFT:
         return "草稿"
     if takes_applications(status, published_on, closes_on, today):
@@ -116,7 +126,13 @@ def requirement_text(section, text):
 
 
 def columns(internal=False):
+    """(key, Chinese header) pairs: the importer reads files by these."""
     return COLUMNS + INTERNAL_COLUMNS if internal else COLUMNS
+
+
+def headers(internal=False):
+    """The column headers in the language in use."""
+    return [gettext(header) for _, header in columns(internal)]
 
 
 _POSTING_FIELDS = (
@@ -170,14 +186,29 @@ def rows(queryset, *, base_url=None, today=None, internal=False):
 
     Plain values, not model instances: a posting and its ~15 items cost a few
     tuples, so 100,000 rows take seconds, and memory holds one chunk.
+
+    Its text is in the language in use when it is called: a streamed
+    response reads the rows after the view has returned.
     """
+    today = today or timezone.localdate()
+    words = {
+        "education": {value: str(label) for value, label in Education.choices},
+        "workflow": {value: str(label) for value, label in Posting.Status.choices},
+        "public": {status: gettext(status) for status in PUBLIC_STATUSES},
+        "section": gettext("%(section)s：%(text)s"),
+    }
+    return _rows(queryset, base_url, today, internal, words)
+
+
+def _rows(queryset, base_url, today, internal, words):
     base_url = (base_url or settings.SITE_URL).rstrip("/")
     url = base_url + reverse("postings:posting_detail", kwargs={"pk": 0}).replace(
         "/0/", "/{}/"
     )
-    today = today or timezone.localdate()
-    education = dict(Education.choices)
-    status_labels = dict(Posting.Status.choices)
+    education = words["education"]
+    status_labels = words["workflow"]
+    public = words["public"]
+    section = words["section"]
     for chunk in _chunks(queryset):
         ids = [values[0] for values in chunk]
         duties = _grouped(
@@ -234,13 +265,14 @@ def rows(queryset, *, base_url=None, today=None, internal=False):
                 "provinces": list(dict.fromkeys(province for _, province in places)),
                 "duties": duties.get(pk, []),
                 "requirements": [
-                    requirement_text(*r) for r in requirements.get(pk, [])
+                    section % {"section": r[0], "text": r[1]} if r[0] else r[1]
+                    for r in requirements.get(pk, [])
                 ],
                 "min_education": education.get(min_education),
                 "min_years_experience": min_years,
                 "max_age": max_age,
                 "certificates": certificates.get(pk, []),
-                "status": public_status(status, published_on, closes_on, today),
+                "status": public[public_status(status, published_on, closes_on, today)],
                 "published_on": published_on,
                 "closes_on": closes_on,
                 "source_document": source_document or None,
@@ -325,7 +357,12 @@ def iter_csv(row_iter, *, internal=False):
     keys = [key for key, _ in columns(internal)]
     converters = [(key, _text_converter(key)) for key in keys]
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([header for _, header in columns(internal)])
+    first = "\ufeff" + writer.writerow(headers(internal))
+    return _csv_lines(first, writer, converters, row_iter)
+
+
+def _csv_lines(first, writer, converters, row_iter):
+    yield first
     for row in row_iter:
         yield writer.writerow(
             [inert_csv_cell(convert(row[key])) for key, convert in converters]
@@ -356,13 +393,15 @@ def write_xlsx(row_iter, target, *, internal=False):
             "strings_to_formulas": False,
         },
     )
-    sheet = workbook.add_worksheet("招聘岗位")
+    sheet = workbook.add_worksheet(gettext("招聘岗位"))
     header = workbook.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     top = workbook.add_format({"valign": "top"})
     date = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
     stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
-    for index, (key, title) in enumerate(cols):
+    for index, ((key, _), title) in enumerate(
+        zip(cols, headers(internal), strict=True)
+    ):
         sheet.set_column(index, index, _WIDTHS.get(key, 12))
         sheet.write_string(0, index, title, header)
     sheet.freeze_panes(1, 0)

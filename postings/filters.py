@@ -34,6 +34,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from . import search
 from .models import (
@@ -47,7 +49,13 @@ from .models import (
 
 MAX_VALUES = 30
 MAX_VALUE_LENGTH = 100
-CONTROL_CHARACTERS_MESSAGE = "不能包含控制字符（例如空字符）。"
+# Kept as the Chinese text (tests and pages compare it); shown translated.
+CONTROL_CHARACTERS_MESSAGE = gettext_noop("不能包含控制字符（例如空字符）。")
+
+
+def join_list(items):
+    """Items as a list reads in the language in use ("本科、硕士")."""
+    return _("、").join(str(item) for item in items)
 
 
 def _has_control_characters(text):
@@ -61,7 +69,7 @@ class RejectsControlCharacters:
 
     def to_python(self, value):
         if isinstance(value, str) and _has_control_characters(value):
-            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
+            raise ValidationError(_(CONTROL_CHARACTERS_MESSAGE), code="control")
         return super().to_python(value)
 
 
@@ -85,18 +93,21 @@ class ValueListField(forms.Field):
             # characters (\x1c–\x1f), which would then pass here and still be
             # echoed from the raw parameter (a feed's title, a chip).
             if _has_control_characters(str(raw)):
-                raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control")
+                raise ValidationError(_(CONTROL_CHARACTERS_MESSAGE), code="control")
             raw = str(raw).strip()
             if not raw or raw in values:
                 continue
             if len(raw) > MAX_VALUE_LENGTH:
                 raise ValidationError(
-                    f"取值过长（最多 {MAX_VALUE_LENGTH} 个字符）。", code="too_long"
+                    _("取值过长（最多 %(limit)s 个字符）。")
+                    % {"limit": MAX_VALUE_LENGTH},
+                    code="too_long",
                 )
             values.append(raw)
         if len(values) > MAX_VALUES:
             raise ValidationError(
-                f"同一条件最多选择 {MAX_VALUES} 项。", code="too_many"
+                _("同一条件最多选择 %(limit)s 项。") % {"limit": MAX_VALUES},
+                code="too_many",
             )
         return [self.coerce(v) for v in values]
 
@@ -114,18 +125,23 @@ class SortFilter(django_filters.ChoiceFilter):
 
 
 def whole_number(low, high, what):
-    """A coerce function: an integer from ``low`` to ``high``, or a message."""
+    """A coerce function: an integer from ``low`` to ``high``, or a message.
+    ``what`` is a lazy label, read in the language of the request."""
 
     def coerce(raw):
         try:
             number = int(raw)
         except (TypeError, ValueError):
             raise ValidationError(
-                f"{what}须为整数，收到“{str(raw)[:20]}”。", code="not_a_number"
+                _("%(what)s须为整数，收到“%(value)s”。")
+                % {"what": what, "value": str(raw)[:20]},
+                code="not_a_number",
             ) from None
         if not low <= number <= high:
             raise ValidationError(
-                f"{what}须在 {low} 到 {high} 之间。", code="out_of_range"
+                _("%(what)s须在 %(low)s 到 %(high)s 之间。")
+                % {"what": what, "low": low, "high": high},
+                code="out_of_range",
             )
         return number
 
@@ -133,12 +149,15 @@ def whole_number(low, high, what):
 
 
 def education_level(raw):
-    for value, label in Education.choices:
-        if raw == label:
-            return value
-    labels = "、".join(Education.labels)
+    """A level from its Chinese name ("本科", the value links carry) or its
+    label in the language in use."""
+    level = Education.from_parameter(raw)
+    if level is not None:
+        return level
     raise ValidationError(
-        f"学历须为 {labels} 之一，收到“{raw}”。", code="unknown_education"
+        _("学历须为 %(labels)s 之一，收到“%(value)s”。")
+        % {"labels": join_list(Education.labels), "value": raw},
+        code="unknown_education",
     )
 
 
@@ -151,7 +170,9 @@ def iso_week(raw):
         return datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise ValidationError(
-            f"发布周须形如 2026-W05（年份-W周数），收到“{raw}”。", code="bad_week"
+            _("发布周须形如 2026-W05（年份-W周数），收到“%(value)s”。")
+            % {"value": raw},
+            code="bad_week",
         ) from None
 
 
@@ -320,7 +341,10 @@ FIT = "符合"
 
 def fit_value(raw):
     if raw.strip() != FIT:
-        raise ValidationError(f"只能为“{FIT}”（只看符合我的情况的岗位）。", code="fit")
+        raise ValidationError(
+            _("只能为“%(value)s”（只看符合我的情况的岗位）。") % {"value": FIT},
+            code="fit",
+        )
     return FIT
 
 
@@ -403,11 +427,11 @@ class SORT:
     TITLE = "title"
 
     CHOICES = [
-        (RELEVANCE, "相关度"),
-        (NEWEST, "最新发布"),
-        (DEADLINE, "即将截止"),
-        (HEADCOUNT, "招聘人数最多"),
-        (TITLE, "岗位名称"),
+        (RELEVANCE, gettext_lazy("相关度")),
+        (NEWEST, gettext_lazy("最新发布")),
+        (DEADLINE, gettext_lazy("即将截止")),
+        (HEADCOUNT, gettext_lazy("招聘人数最多")),
+        (TITLE, gettext_lazy("岗位名称")),
     ]
 
     @staticmethod
@@ -448,49 +472,64 @@ def ordered(queryset, sort, keyword=""):
 class ListingForm(forms.Form):
     """The filters' form, plus what the listing needs to page through them."""
 
-    page = WholeNumberField(low=1, high=10**6, what="页码", label="页码")
-    per_page = WholeNumberField(low=1, high=100, what="每页条数", label="每页条数")
+    page = WholeNumberField(
+        low=1, high=10**6, what=gettext_lazy("页码"), label=gettext_lazy("页码")
+    )
+    per_page = WholeNumberField(
+        low=1,
+        high=100,
+        what=gettext_lazy("每页条数"),
+        label=gettext_lazy("每页条数"),
+    )
 
 
 class PostingFilter(django_filters.FilterSet):
-    q = KeywordFilter(label="关键词", max_length=100)
-    employer = ValuesFilter(label="用人单位", field_name="employer__name")
-    institution = InstitutionFilter(label="招聘机构", field_name="institution__name")
-    department = ValuesFilter(label="招聘部门", field_name="department__name")
+    q = KeywordFilter(label=gettext_lazy("关键词"), max_length=100)
+    employer = ValuesFilter(label=gettext_lazy("用人单位"), field_name="employer__name")
+    institution = InstitutionFilter(
+        label=gettext_lazy("招聘机构"), field_name="institution__name"
+    )
+    department = ValuesFilter(
+        label=gettext_lazy("招聘部门"), field_name="department__name"
+    )
     province = ValuesFilter(
-        label="省份", field_name="posting_locations__location__province"
+        label=gettext_lazy("省份"), field_name="posting_locations__location__province"
     )
     location = ValuesFilter(
-        label="工作地点", field_name="posting_locations__location__name"
+        label=gettext_lazy("工作地点"), field_name="posting_locations__location__name"
     )
-    grade = ValuesFilter(label="岗位职级", field_name="grade")
-    category = ValuesFilter(label="招聘类别", field_name="category")
+    grade = ValuesFilter(label=gettext_lazy("岗位职级"), field_name="grade")
+    category = ValuesFilter(label=gettext_lazy("招聘类别"), field_name="category")
     certificate = ValuesFilter(
-        label="资格证书", field_name="posting_certificates__certificate__name"
+        label=gettext_lazy("资格证书"),
+        field_name="posting_certificates__certificate__name",
     )
     education = CandidateFilter(
-        label="我的学历",
+        label=gettext_lazy("我的学历"),
         field_name="min_education",
         coerce=education_level,
         has_counts=True,
     )
     experience = CandidateFilter(
-        label="我的工作年限",
+        label=gettext_lazy("我的工作年限"),
         field_name="min_years_experience",
-        coerce=whole_number(0, 60, "工作年限"),
+        coerce=whole_number(0, 60, gettext_lazy("工作年限")),
     )
     age = CandidateFilter(
-        label="我的年龄",
+        label=gettext_lazy("我的年龄"),
         field_name="max_age",
-        coerce=whole_number(16, 80, "年龄"),
+        coerce=whole_number(16, 80, gettext_lazy("年龄")),
         floor=False,
     )
-    fit = FitFilter(label="只看符合", coerce=fit_value)
+    fit = FitFilter(label=gettext_lazy("只看符合"), coerce=fit_value)
     week = PublishedWeekFilter(
-        label="发布周", field_name="published_on", coerce=iso_week
+        label=gettext_lazy("发布周"), field_name="published_on", coerce=iso_week
     )
     sort = SortFilter(
-        label="排序", choices=SORT.CHOICES, method="keep_order", empty_label=None
+        label=gettext_lazy("排序"),
+        choices=SORT.CHOICES,
+        method="keep_order",
+        empty_label=None,
     )
 
     class Meta:
@@ -611,7 +650,10 @@ def filter_errors(filterset):
     for field, messages in filterset.form.errors.items():
         form_field = filterset.form.fields.get(field)
         label = form_field.label if form_field is not None else field
-        errors.extend(f"{label}：{message}" for message in messages)
+        errors.extend(
+            _("%(label)s：%(message)s") % {"label": label, "message": message}
+            for message in messages
+        )
     return errors
 
 
@@ -636,10 +678,33 @@ def active_filters(filterset):
             remaining = data.copy()
             remaining.setlist(name, [v for v in data.getlist(name) if v != value])
             remaining.pop("page", None)
-            display = value
-            if name == "experience":
-                display = f"{value} 年"
-            elif name == "age":
-                display = f"{value} 岁"
-            chips.append(Chip(str(filter_.label), display, remaining.urlencode()))
+            chips.append(
+                Chip(str(filter_.label), chip_value(name, value), remaining.urlencode())
+            )
     return chips
+
+
+def years_text(years):
+    """ "3 年" ("3 years")."""
+    return ngettext("%(count)s 年", "%(count)s 年", _plural(years)) % {"count": years}
+
+
+def chip_value(name, value):
+    """A filter's value as its chip reads it in the language in use."""
+    if name == "experience":
+        return years_text(value)
+    if name == "age":
+        return ngettext("%(count)s 岁", "%(count)s 岁", _plural(value)) % {
+            "count": value
+        }
+    if name == "education":
+        level = Education.from_parameter(value)
+        return str(Education(level).label) if level is not None else value
+    return value
+
+
+def _plural(number):
+    try:
+        return int(number)
+    except (TypeError, ValueError):
+        return 0

@@ -26,9 +26,12 @@ import datetime
 
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import board
+from .filters import years_text
 from .models import Education, Institution, Province
 
 TOP = 20  # bars per chart; the rest are counted in "unlisted"
@@ -47,12 +50,12 @@ def _chart_data(filterset, counter):
     total = counter.total()
     charts = [
         _provinces(filterset, data, counter),
-        _grouped(filterset, data, counter, "employer", "用人单位"),
+        _grouped(filterset, data, counter, "employer", _("用人单位")),
         _institutions(filterset, data, counter),
         _education(filterset, data, counter),
         _experience(filterset, data, counter),
-        _grouped(filterset, data, counter, "grade", "岗位职级"),
-        _grouped(filterset, data, counter, "category", "招聘类别"),
+        _grouped(filterset, data, counter, "grade", _("岗位职级")),
+        _grouped(filterset, data, counter, "category", _("招聘类别")),
         _weeks(filterset, data, counter),
     ]
     return {
@@ -126,11 +129,14 @@ def _counts(tally):
 
 
 def headcount_text(headcount, unknown):
+    count = f"{headcount:,}"
     if not unknown:
-        return f"{headcount:,} 人"
+        return ngettext("%(count)s 人", "%(count)s 人", headcount) % {"count": count}
     if not headcount:
-        return "若干"
-    return f"{headcount:,} 人 + 若干"
+        return _("若干")
+    return ngettext("%(count)s 人 + 若干", "%(count)s 人 + 若干", headcount) % {
+        "count": count
+    }
 
 
 def _add(*rows):
@@ -200,7 +206,7 @@ def _grouped(filterset, data, counter, name, title):
                 )
             )
         else:
-            rows.append(_row("未注明", counts))
+            rows.append(_row(_("未注明"), counts))
     ranked, unlisted = _ranked(rows)
     return _chart(name, title, "bar", ranked, unlisted=unlisted)
 
@@ -225,13 +231,13 @@ def _provinces(filterset, data, counter):
     rows.sort(key=lambda r: (-r["postings"], r["label"]))
     unlocated = counter.unlocated()
     if unlocated["postings"]:
-        rows.append(_row("未注明工作地点", unlocated))
+        rows.append(_row(_("未注明工作地点"), unlocated))
     return _chart(
         "province",
-        "工作地点分布",
+        _("工作地点分布"),
         "map",
         rows,
-        caption="一个岗位在几个省份都有工作地点时，在每个省份各计一次。",
+        caption=_("一个岗位在几个省份都有工作地点时，在每个省份各计一次。"),
     )
 
 
@@ -272,11 +278,11 @@ def _institutions(filterset, data, counter):
     ranked, unlisted = _ranked(rows)
     return _chart(
         "institution",
-        "招聘机构",
+        _("招聘机构"),
         "bar",
         ranked,
         unlisted=unlisted,
-        caption="机构的数字包含其下属机构的岗位。",
+        caption=_("机构的数字包含其下属机构的岗位。"),
     )
 
 
@@ -299,26 +305,26 @@ def _education(filterset, data, counter):
     selected = _selected(filterset, "education")
     rows = []
     for level, counts in levels:
-        label = Education(level).label
+        name = Education.parameter_of(level)
         rows.append(
             _row(
-                label,
+                str(Education(level).label),
                 counts,
-                value=label,
-                url=_listing_url(data, education=label),
+                value=name,
+                url=_listing_url(data, education=name),
                 selected=str(level) in selected,
                 exact=per_floor.get(level, _counts(_NONE))["postings"],
             )
         )
     return _chart(
         "education",
-        "按最高学历：可报考的岗位",
+        _("按最高学历：可报考的岗位"),
         "bar",
         rows,
-        caption="每一栏是该学历可报考的岗位：最低学历要求不高于它，或未注明要求。",
+        caption=_("每一栏是该学历可报考的岗位：最低学历要求不高于它，或未注明要求。"),
         unstated=unstated,
-        unstated_label="未注明学历要求",
-        exact_label="最低学历恰为此",
+        unstated_label=_("未注明学历要求"),
+        exact_label=_("最低学历恰为此"),
     )
 
 
@@ -329,7 +335,7 @@ def _experience(filterset, data, counter):
     selected = _selected(filterset, "experience")
     rows = [
         _row(
-            f"{year} 年",
+            years_text(year),
             counts,
             value=str(year),
             url=_listing_url(data, experience=str(year)),
@@ -340,18 +346,20 @@ def _experience(filterset, data, counter):
     ]
     return _chart(
         "experience",
-        "按工作年限：可报考的岗位",
+        _("按工作年限：可报考的岗位"),
         "bar",
         rows,
-        caption="每一栏是有这么多年经验可报考的岗位：最低年限要求不高于它，或未注明要求。",
+        caption=_(
+            "每一栏是有这么多年经验可报考的岗位：最低年限要求不高于它，或未注明要求。"
+        ),
         unstated=unstated,
-        unstated_label="未注明年限要求",
-        exact_label="最低年限恰为此",
+        unstated_label=_("未注明年限要求"),
+        exact_label=_("最低年限恰为此"),
     )
 
 
 def iso_week(day):
-    year, week, _ = day.isocalendar()
+    year, week, _weekday = day.isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -369,24 +377,28 @@ def _weeks(filterset, data, counter):
             sunday = monday + datetime.timedelta(days=6)
             rows.append(
                 _row(
-                    f"{monday.month}月{monday.day}日",
+                    dateformat.format(monday, _("n月j日")),
                     counted.get(monday, _counts(_NONE)),
                     value=week,
                     url=_listing_url(data, week=week),
                     selected=monday.isoformat() in selected,
-                    detail=f"{monday.year}年{monday.month}月{monday.day}日至"
-                    f"{sunday.month}月{sunday.day}日（{week}）",
+                    detail=_("%(start)s至%(end)s（%(week)s）")
+                    % {
+                        "start": dateformat.format(monday, _("Y年n月j日")),
+                        "end": dateformat.format(sunday, _("n月j日")),
+                        "week": week,
+                    },
                 )
             )
             monday += datetime.timedelta(weeks=1)
     if earlier:
-        rows.insert(0, _row(f"{WEEKS} 周以前", _add(*earlier)))
+        rows.insert(0, _row(_("%(weeks)s 周以前") % {"weeks": WEEKS}, _add(*earlier)))
     return _chart(
         "week",
-        "每周新发布的岗位",
+        _("每周新发布的岗位"),
         "column",
         rows,
-        caption="按发布日期所在的周（周一至周日）统计目前仍在招聘的岗位。",
+        caption=_("按发布日期所在的周（周一至周日）统计目前仍在招聘的岗位。"),
     )
 
 

@@ -12,9 +12,17 @@ from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
+
+
+def source_text(label):
+    """A marked label's Chinese text, whatever the language in use: for what
+    reads or writes data (imports, parameter values), not for display."""
+    with translation.override(None):
+        return str(label)
 
 
 class Province(models.TextChoices):
@@ -59,40 +67,69 @@ class Province(models.TextChoices):
 class Education(models.IntegerChoices):
     """Education levels in ascending order, so a floor compares with <=."""
 
-    ZHUANKE = 1, "专科"
-    BENKE = 2, "本科"
-    MASTER = 3, "硕士"
-    DOCTORATE = 4, "博士"
+    ZHUANKE = 1, _("专科")
+    BENKE = 2, _("本科")
+    MASTER = 3, _("硕士")
+    DOCTORATE = 4, _("博士")
+
+    @classmethod
+    def parameter_names(cls):
+        """The levels' Chinese names, whatever the language: the values the
+        listing's parameters, the exports and the API use ("本科")."""
+        names = cls.__dict__.get("_parameter_names")
+        if names is None:
+            names = [source_text(label) for label in cls.labels]
+            cls._parameter_names = names
+        return names
+
+    @classmethod
+    def parameter_of(cls, level):
+        """The Chinese name of ``level``, as a parameter value."""
+        return cls.parameter_names()[cls.values.index(level)]
+
+    @classmethod
+    def from_parameter(cls, text):
+        """The level a parameter names: its Chinese name, or its label in the
+        language in use ("Bachelor's degree" on an English page); None when
+        it names none."""
+        names = cls.parameter_names()
+        if text in names:
+            return cls.values[names.index(text)]
+        folded = str(text).casefold()
+        for value, label in cls.choices:
+            if str(label).casefold() == folded:
+                return value
+        return None
 
 
 class SourceReference(models.Model):
     """Where a record came from, so HR can check it against its source."""
 
     source_document = models.CharField(
-        "来源文件",
+        _("来源文件"),
         max_length=100,
         blank=True,
-        help_text="导入时的原始文件名；手工录入时留空。",
+        help_text=_("导入时的原始文件名；手工录入时留空。"),
     )
     source_row = models.PositiveIntegerField(
-        "来源序号",
+        _("来源序号"),
         null=True,
         blank=True,
-        help_text="在来源文件中的行序号（表格序号或出现顺序）。",
+        help_text=_("在来源文件中的行序号（表格序号或出现顺序）。"),
     )
     source_lines = models.CharField(
-        "来源行号",
+        _("来源行号"),
         max_length=50,
         blank=True,
-        help_text="在来源文件中的行号范围，例如 363–394。",
+        help_text=_("在来源文件中的行号范围，例如 363–394。"),
     )
     # Candidates cannot read "000_6f3e….txt, lines 363–394"; public pages
     # name the source by this, and the file, row and lines stay for HR.
     source_name = models.CharField(
-        "来源名称",
+        _("来源名称"),
         max_length=200,
         blank=True,
-        help_text="公开页面显示的来源，例如“中国银行社会招聘岗位表”。",
+        help_text=_("公开页面显示的来源，例如“中国银行社会招聘岗位表”。"),
     )
 
     class Meta:
@@ -105,9 +142,9 @@ class SourceReference(models.Model):
             return ""
         reference = self.source_document
         if self.source_row is not None:
-            reference += f" 第 {self.source_row} 条"
+            reference += _(" 第 %(row)s 条") % {"row": self.source_row}
         if self.source_lines:
-            reference += f"（第 {self.source_lines} 行）"
+            reference += _("（第 %(lines)s 行）") % {"lines": self.source_lines}
         return reference
 
 
@@ -143,46 +180,48 @@ class Institution(SourceReference):
     hierarchy, not the name, says which bank a branch belongs to.
     """
 
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级机构",
+        verbose_name=_("上级机构"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
     )
-    description = models.TextField("简介", blank=True)
+    description = models.TextField(_("简介"), blank=True)
     note = models.TextField(
-        "说明", blank=True, help_text="例如：原文未写明机构名称，此名称为本站所加。"
+        "说明", blank=True, help_text=_("例如：原文未写明机构名称，此名称为本站所加。")
     )
     website = models.URLField(
-        "官方网站",
+        _("官方网站"),
         blank=True,
-        help_text="机构自己的网站首页，只填确知的地址，例如 https://www.boc.cn/。",
+        help_text=_("机构自己的网站首页，只填确知的地址，例如 https://www.boc.cn/。"),
     )
     # Where the institution itself sits, for postings whose source names no
     # work location: shown as the institution's seat, never as a workplace.
     seat = models.ForeignKey(
         "Location",
-        verbose_name="机构所在地",
+        verbose_name=_("机构所在地"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="只在来源写明或明确可知时填写；岗位未写明工作地点时作为机构所在地显示。",
+        help_text=_(
+            "只在来源写明或明确可知时填写；岗位未写明工作地点时作为机构所在地显示。"
+        ),
     )
     seat_evidence = models.TextField(
-        "所在地依据", blank=True, help_text="例如：机构名称“重庆银行”。"
+        "所在地依据", blank=True, help_text=_("例如：机构名称“重庆银行”。")
     )
 
     objects = InstitutionQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="招聘机构历史")
+    history = HistoricalRecords(verbose_name=_("招聘机构历史"))
 
     class Meta:
         ordering = ["parent_id", "name"]
-        verbose_name = "招聘机构"
-        verbose_name_plural = "招聘机构"
+        verbose_name = pgettext_lazy("model", "招聘机构")
+        verbose_name_plural = pgettext_lazy("plural", "招聘机构")
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "name"], name="institution_unique_name_under_parent"
@@ -215,7 +254,7 @@ class Institution(SourceReference):
                 raise ValidationError(
                     {
                         "parent": ValidationError(
-                            "上级机构不能是本机构或其下级机构。", code="cycle"
+                            _("上级机构不能是本机构或其下级机构。"), code="cycle"
                         )
                     }
                 )
@@ -226,7 +265,7 @@ class Institution(SourceReference):
             raise ValidationError(
                 {
                     "seat_evidence": ValidationError(
-                        "请写明机构所在地的依据（来源中的哪句话或哪个名称）。",
+                        _("请写明机构所在地的依据（来源中的哪句话或哪个名称）。"),
                         code="seat_without_evidence",
                     )
                 }
@@ -254,19 +293,19 @@ class Department(SourceReference):
 
     institution = models.ForeignKey(
         Institution,
-        verbose_name="所属机构",
+        verbose_name=_("所属机构"),
         on_delete=models.PROTECT,
         related_name="departments",
     )
-    name = models.CharField("名称", max_length=100)
-    description = models.TextField("部门职能", blank=True)
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("部门职能"), blank=True)
 
-    history = HistoricalRecords(verbose_name="招聘部门历史")
+    history = HistoricalRecords(verbose_name=_("招聘部门历史"))
 
     class Meta:
         ordering = ["institution_id", "name"]
-        verbose_name = "招聘部门"
-        verbose_name_plural = "招聘部门"
+        verbose_name = pgettext_lazy("model", "招聘部门")
+        verbose_name_plural = pgettext_lazy("plural", "招聘部门")
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "name"],
@@ -284,15 +323,15 @@ class Department(SourceReference):
 class Location(models.Model):
     """A work location as the tables name it (a city, county, town or zone)."""
 
-    name = models.CharField("地点", max_length=50, db_index=True)
+    name = models.CharField(_("地点"), max_length=50, db_index=True)
     province = models.CharField(
-        "省级行政区", max_length=10, choices=Province.choices, db_index=True
+        _("省级行政区"), max_length=10, choices=Province.choices, db_index=True
     )
 
     class Meta:
         ordering = ["province", "name"]
-        verbose_name = "工作地点"
-        verbose_name_plural = "工作地点"
+        verbose_name = pgettext_lazy("model", "工作地点")
+        verbose_name_plural = pgettext_lazy("plural", "工作地点")
         constraints = [
             models.UniqueConstraint(
                 fields=["province", "name"], name="location_unique_in_province"
@@ -302,23 +341,29 @@ class Location(models.Model):
     def __str__(self):
         if self.name.startswith(self.province):
             return self.name
-        return f"{self.name}（{self.province}）"
+        return _("%(name)s（%(detail)s）") % {
+            "name": self.name,
+            "detail": self.province,
+        }
 
 
 class Certificate(models.Model):
     """A professional qualification candidates can hold (CFA, 法律职业资格 …)."""
 
-    name = models.CharField("证书", max_length=60, unique=True)
-    full_name = models.CharField("全称", max_length=100, blank=True)
+    name = models.CharField(_("证书"), max_length=60, unique=True)
+    full_name = models.CharField(_("全称"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "资格证书"
-        verbose_name_plural = "资格证书"
+        verbose_name = pgettext_lazy("model", "资格证书")
+        verbose_name_plural = pgettext_lazy("plural", "资格证书")
 
     def __str__(self):
         if self.full_name and self.full_name != self.name:
-            return f"{self.name}（{self.full_name}）"
+            return _("%(name)s（%(detail)s）") % {
+                "name": self.name,
+                "detail": self.full_name,
+            }
         return self.name
 
 
@@ -409,120 +454,122 @@ class Posting(SourceReference):
     """One opening: a position at an institution, with what it asks and offers."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        PUBLISHED = "published", "已发布"
-        CLOSED = "closed", "已关闭"
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        CLOSED = "closed", _("已关闭")
 
-    title = models.CharField("岗位名称", max_length=200)
+    title = models.CharField(_("岗位名称"), max_length=200)
     employer = models.ForeignKey(
         Institution,
-        verbose_name="用人单位",
+        verbose_name=_("用人单位"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
-        help_text="招聘机构所属的最上级机构，保存时自动确定。",
+        help_text=_("招聘机构所属的最上级机构，保存时自动确定。"),
     )
     institution = models.ForeignKey(
         Institution,
-        verbose_name="招聘机构",
+        verbose_name=_("招聘机构"),
         on_delete=models.PROTECT,
         related_name="postings",
     )
     department = models.ForeignKey(
         Department,
-        verbose_name="招聘部门",
+        verbose_name=_("招聘部门"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="postings",
     )
-    grade = models.CharField("岗位职级", max_length=50, blank=True)
-    category = models.CharField("招聘类别", max_length=50, blank=True)
+    grade = models.CharField(_("岗位职级"), max_length=50, blank=True)
+    category = models.CharField(_("招聘类别"), max_length=50, blank=True)
     headcount = models.PositiveIntegerField(
-        "招聘人数",
+        _("招聘人数"),
         null=True,
         blank=True,
-        help_text="原文未写明人数时留空（显示为“若干”）。",
+        help_text=_("原文未写明人数时留空（显示为“若干”）。"),
     )
     locations = models.ManyToManyField(
         Location,
-        verbose_name="工作地点",
+        verbose_name=_("工作地点"),
         through="PostingLocation",
         related_name="postings",
         blank=True,
     )
     certificates = models.ManyToManyField(
         Certificate,
-        verbose_name="资格证书",
+        verbose_name=_("资格证书"),
         through="PostingCertificate",
         related_name="postings",
         blank=True,
     )
 
     status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    published_on = models.DateField("发布日期", null=True, blank=True)
+    published_on = models.DateField(_("发布日期"), null=True, blank=True)
     closes_on = models.DateField(
-        "报名截止日期",
+        _("报名截止日期"),
         null=True,
         blank=True,
-        help_text="留空表示长期有效，直到手动关闭。",
+        help_text=_("留空表示长期有效，直到手动关闭。"),
     )
 
     # 申请方式: where and how a candidate applies. Sources rarely say; the
     # page says so plainly rather than leave candidates guessing.
     application_url = models.URLField(
-        "申请网址",
+        _("申请网址"),
         max_length=500,
         blank=True,
-        help_text="可以直接提交这个岗位申请的网页；只有说明、不能在线申请时留空。",
+        help_text=_("可以直接提交这个岗位申请的网页；只有说明、不能在线申请时留空。"),
     )
     application_instructions = models.TextField(
-        "申请方式",
+        _("申请方式"),
         blank=True,
-        help_text="例如：请将简历发送至 hr@example.com，邮件标题注明“应聘岗位＋姓名”。",
+        help_text=_(
+            "例如：请将简历发送至 hr@example.com，邮件标题注明“应聘岗位＋姓名”。"
+        ),
     )
 
     # Structured facts a candidate filters by. Each keeps the sentence it was
     # read from, so HR and candidates can see why a posting matches.
     min_education = models.PositiveSmallIntegerField(
-        "最低学历", choices=Education.choices, null=True, blank=True
+        _("最低学历"), choices=Education.choices, null=True, blank=True
     )
-    min_education_evidence = models.TextField("学历依据", blank=True)
+    min_education_evidence = models.TextField(_("学历依据"), blank=True)
     min_years_experience = models.PositiveSmallIntegerField(
-        "最低工作年限", null=True, blank=True
+        _("最低工作年限"), null=True, blank=True
     )
-    min_years_experience_evidence = models.TextField("年限依据", blank=True)
-    max_age = models.PositiveSmallIntegerField("年龄上限", null=True, blank=True)
-    max_age_evidence = models.TextField("年龄依据", blank=True)
-    majors = models.JSONField("专业", default=list, blank=True)
-    majors_evidence = models.TextField("专业依据", blank=True)
-    requires_shift_work = models.BooleanField("需适应倒班", default=False)
-    shift_work_evidence = models.TextField("倒班依据", blank=True)
+    min_years_experience_evidence = models.TextField(_("年限依据"), blank=True)
+    max_age = models.PositiveSmallIntegerField(_("年龄上限"), null=True, blank=True)
+    max_age_evidence = models.TextField(_("年龄依据"), blank=True)
+    majors = models.JSONField(_("专业"), default=list, blank=True)
+    majors_evidence = models.TextField(_("专业依据"), blank=True)
+    requires_shift_work = models.BooleanField(_("需适应倒班"), default=False)
+    shift_work_evidence = models.TextField(_("倒班依据"), blank=True)
     requires_local_residence = models.BooleanField(
-        "需家庭或生活基础在当地", default=False
+        _("需家庭或生活基础在当地"), default=False
     )
-    local_residence_evidence = models.TextField("属地依据", blank=True)
+    local_residence_evidence = models.TextField(_("属地依据"), blank=True)
 
     is_generated = models.BooleanField(
-        "生成的测试数据",
+        _("生成的测试数据"),
         default=False,
         editable=False,
-        help_text="由 generate_postings 生成的性能测试数据，可一并删除。",
+        help_text=_("由 generate_postings 生成的性能测试数据，可一并删除。"),
     )
 
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PostingQuerySet.as_manager()
     # Every create, update and delete, from the admin, an import or a shell.
-    history = HistoricalRecords(verbose_name="招聘岗位历史")
+    history = HistoricalRecords(verbose_name=_("招聘岗位历史"))
 
     class Meta:
         ordering = ["-published_on", "-id"]
-        verbose_name = "招聘岗位"
-        verbose_name_plural = "招聘岗位"
+        verbose_name = pgettext_lazy("model", "招聘岗位")
+        verbose_name_plural = pgettext_lazy("plural", "招聘岗位")
         constraints = [
             models.CheckConstraint(
                 condition=Q(headcount__isnull=True) | Q(headcount__gte=1),
@@ -607,23 +654,23 @@ class Posting(SourceReference):
         errors = {}
         if self.headcount is not None and self.headcount < 1:
             errors["headcount"] = ValidationError(
-                "招聘人数至少为 1 人。", code="headcount_min"
+                _("招聘人数至少为 1 人。"), code="headcount_min"
             )
         if self.published_on and self.closes_on and self.closes_on < self.published_on:
             errors["closes_on"] = ValidationError(
-                "报名截止日期不能早于发布日期。", code="deadline_before_publication"
+                _("报名截止日期不能早于发布日期。"), code="deadline_before_publication"
             )
         if self.status == self.Status.PUBLISHED and not self.published_on:
             errors["published_on"] = ValidationError(
-                "已发布的岗位需要发布日期。", code="published_without_date"
+                _("已发布的岗位需要发布日期。"), code="published_without_date"
             )
         if self.max_age is not None and not 16 <= self.max_age <= 70:
             errors["max_age"] = ValidationError(
-                "年龄上限应在 16 至 70 岁之间。", code="age_range"
+                _("年龄上限应在 16 至 70 岁之间。"), code="age_range"
             )
         if self.min_years_experience is not None and self.min_years_experience > 50:
             errors["min_years_experience"] = ValidationError(
-                "最低工作年限不能超过 50 年。", code="years_range"
+                _("最低工作年限不能超过 50 年。"), code="years_range"
             )
         if (
             self.department_id
@@ -631,7 +678,7 @@ class Posting(SourceReference):
             and self.department.institution_id != self.institution_id
         ):
             errors["department"] = ValidationError(
-                "所选部门不属于该招聘机构。", code="department_institution_mismatch"
+                _("所选部门不属于该招聘机构。"), code="department_institution_mismatch"
             )
         if errors:
             raise ValidationError(errors)
@@ -652,10 +699,10 @@ class Posting(SourceReference):
 
     def publish(self, on=None, closes_on=None):
         if self.status == self.Status.PUBLISHED:
-            raise ValidationError("该岗位已经发布。", code="already_published")
+            raise ValidationError(_("该岗位已经发布。"), code="already_published")
         if self.status == self.Status.CLOSED:
             raise ValidationError(
-                "已关闭的岗位请使用“重新开放”。", code="closed_use_reopen"
+                _("已关闭的岗位请使用“重新开放”。"), code="closed_use_reopen"
             )
         self.status = self.Status.PUBLISHED
         self.published_on = on or timezone.localdate()
@@ -667,7 +714,7 @@ class Posting(SourceReference):
     def close(self):
         if self.status != self.Status.PUBLISHED:
             raise ValidationError(
-                "只有已发布的岗位可以关闭。", code="close_not_published"
+                _("只有已发布的岗位可以关闭。"), code="close_not_published"
             )
         self.status = self.Status.CLOSED
         self.save()
@@ -675,7 +722,7 @@ class Posting(SourceReference):
     def reopen(self, closes_on=None):
         if self.status != self.Status.CLOSED:
             raise ValidationError(
-                "只有已关闭的岗位可以重新开放。", code="reopen_not_closed"
+                _("只有已关闭的岗位可以重新开放。"), code="reopen_not_closed"
             )
         today = timezone.localdate()
         if closes_on is not None:
@@ -693,16 +740,16 @@ class PostingLocation(models.Model):
         Posting, on_delete=models.CASCADE, related_name="posting_locations"
     )
     location = models.ForeignKey(
-        Location, verbose_name="工作地点", on_delete=models.PROTECT, related_name="+"
+        Location, verbose_name=_("工作地点"), on_delete=models.PROTECT, related_name="+"
     )
-    position = models.PositiveSmallIntegerField("顺序", default=0)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
-    history = HistoricalRecords(verbose_name="工作地点历史")
+    history = HistoricalRecords(verbose_name=_("工作地点历史"))
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "工作地点"
-        verbose_name_plural = "工作地点"
+        verbose_name = pgettext_lazy("model", "工作地点")
+        verbose_name_plural = pgettext_lazy("plural", "工作地点")
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "location"], name="posting_location_unique"
@@ -722,17 +769,17 @@ class PostingCertificate(models.Model):
         Posting, on_delete=models.CASCADE, related_name="posting_certificates"
     )
     certificate = models.ForeignKey(
-        Certificate, verbose_name="证书", on_delete=models.PROTECT, related_name="+"
+        Certificate, verbose_name=_("证书"), on_delete=models.PROTECT, related_name="+"
     )
-    is_preferred = models.BooleanField("优先条件", default=True)
-    evidence = models.TextField("依据", blank=True)
+    is_preferred = models.BooleanField(_("优先条件"), default=True)
+    evidence = models.TextField(_("依据"), blank=True)
 
-    history = HistoricalRecords(verbose_name="资格证书历史")
+    history = HistoricalRecords(verbose_name=_("资格证书历史"))
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "资格证书"
-        verbose_name_plural = "资格证书"
+        verbose_name = pgettext_lazy("model", "资格证书")
+        verbose_name_plural = pgettext_lazy("plural", "资格证书")
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "certificate"], name="posting_certificate_unique"
@@ -754,15 +801,15 @@ class Duty(models.Model):
     posting = models.ForeignKey(
         Posting, on_delete=models.CASCADE, related_name="duties"
     )
-    position = models.PositiveSmallIntegerField("顺序")
-    text = models.TextField("职责")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    text = models.TextField(_("职责"))
 
-    history = HistoricalRecords(verbose_name="岗位职责历史")
+    history = HistoricalRecords(verbose_name=_("岗位职责历史"))
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "岗位职责"
-        verbose_name_plural = "岗位职责"
+        verbose_name = pgettext_lazy("model", "岗位职责")
+        verbose_name_plural = pgettext_lazy("plural", "岗位职责")
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "position"], name="duty_unique_position"
@@ -779,22 +826,22 @@ class Requirement(models.Model):
     posting = models.ForeignKey(
         Posting, on_delete=models.CASCADE, related_name="requirements"
     )
-    position = models.PositiveSmallIntegerField("顺序")
+    position = models.PositiveSmallIntegerField(_("顺序"))
     section = models.CharField(
-        "分组",
+        _("分组"),
         max_length=50,
         blank=True,
-        help_text="原文的小标题，例如“专业能力及素质”。",
+        help_text=_("原文的小标题，例如“专业能力及素质”。"),
     )
-    text = models.TextField("要求")
-    is_preferred = models.BooleanField("优先条件", default=False)
+    text = models.TextField(_("要求"))
+    is_preferred = models.BooleanField(_("优先条件"), default=False)
 
-    history = HistoricalRecords(verbose_name="任职要求历史")
+    history = HistoricalRecords(verbose_name=_("任职要求历史"))
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "任职要求"
-        verbose_name_plural = "任职要求"
+        verbose_name = pgettext_lazy("model", "任职要求")
+        verbose_name_plural = pgettext_lazy("plural", "任职要求")
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "position"], name="requirement_unique_position"
@@ -822,11 +869,11 @@ class PostingSearch(models.Model):
     grams = SearchVectorField(null=True)
 
     class Meta:
-        verbose_name = "检索数据"
-        verbose_name_plural = "检索数据"
+        verbose_name = pgettext_lazy("model", "检索数据")
+        verbose_name_plural = pgettext_lazy("plural", "检索数据")
 
     def __str__(self):
-        return f"检索数据：{self.posting_id}"
+        return _("检索数据：%(posting)s") % {"posting": self.posting_id}
 
 
 class BoardChange(models.Model):
@@ -840,23 +887,23 @@ class BoardChange(models.Model):
     """
 
     class Kind(models.TextChoices):
-        POSTING = "posting", "招聘岗位"
-        INSTITUTION = "institution", "招聘机构"
-        DEPARTMENT = "department", "招聘部门"
-        LOCATION = "location", "工作地点"
-        CERTIFICATE = "certificate", "资格证书"
-        REFERENCE = "reference", "岗位与部门说明"
+        POSTING = "posting", _("招聘岗位")
+        INSTITUTION = "institution", _("招聘机构")
+        DEPARTMENT = "department", _("招聘部门")
+        LOCATION = "location", _("工作地点")
+        CERTIFICATE = "certificate", _("资格证书")
+        REFERENCE = "reference", _("岗位与部门说明")
         # Many postings at once (a bulk load): every reader starts afresh.
-        RELOAD = "reload", "全部重新载入"
+        RELOAD = "reload", _("全部重新载入")
 
-    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
-    object_id = models.BigIntegerField("对象编号", null=True, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    object_id = models.BigIntegerField(_("对象编号"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "公开页面变更记录"
-        verbose_name_plural = "公开页面变更记录"
+        verbose_name = pgettext_lazy("model", "公开页面变更记录")
+        verbose_name_plural = pgettext_lazy("plural", "公开页面变更记录")
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.object_id or ''}".strip()
@@ -871,21 +918,21 @@ class InstitutionAccess(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="用户",
+        verbose_name=_("用户"),
         on_delete=models.CASCADE,
         related_name="institution_access",
     )
     institution = models.ForeignKey(
         Institution,
-        verbose_name="机构",
+        verbose_name=_("机构"),
         on_delete=models.CASCADE,
         related_name="staff_access",
     )
 
     class Meta:
         ordering = ["user_id", "institution_id"]
-        verbose_name = "机构授权"
-        verbose_name_plural = "机构授权"
+        verbose_name = pgettext_lazy("model", "机构授权")
+        verbose_name_plural = pgettext_lazy("plural", "机构授权")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "institution"], name="institution_access_unique"
@@ -900,27 +947,27 @@ class DepartmentDescription(SourceReference):
     """Reference text on what a kind of bank department does (not an opening)."""
 
     class OfficeTier(models.TextChoices):
-        FRONT = "front", "前台市场营销部门"
-        MIDDLE = "middle", "中台风险控制部门"
-        BACK = "back", "后台综合管理部门"
+        FRONT = "front", _("前台市场营销部门")
+        MIDDLE = "middle", _("中台风险控制部门")
+        BACK = "back", _("后台综合管理部门")
 
-    name = models.CharField("部门", max_length=100)
+    name = models.CharField(_("部门"), max_length=100)
     organisation = models.CharField(
-        "所属机构（原文）",
+        _("所属机构（原文）"),
         max_length=100,
         blank=True,
-        help_text="原文写明的机构，例如“某某银行”。",
+        help_text=_("原文写明的机构，例如“某某银行”。"),
     )
     office_tier = models.CharField(
-        "前中后台", max_length=10, choices=OfficeTier.choices, blank=True
+        _("前中后台"), max_length=10, choices=OfficeTier.choices, blank=True
     )
-    summary = models.TextField("概述", blank=True)
-    functions = models.JSONField("主要职能", default=list, blank=True)
+    summary = models.TextField(_("概述"), blank=True)
+    functions = models.JSONField(_("主要职能"), default=list, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name = "部门职能说明"
-        verbose_name_plural = "部门职能说明"
+        verbose_name = pgettext_lazy("model", "部门职能说明")
+        verbose_name_plural = pgettext_lazy("plural", "部门职能说明")
         constraints = [
             models.UniqueConstraint(
                 fields=["source_document", "source_row"],
@@ -939,15 +986,17 @@ class DepartmentDescription(SourceReference):
 class RoleDescription(SourceReference):
     """Reference description of a bank role (岗位说明) to start postings from."""
 
-    title = models.CharField("岗位", max_length=200)
-    organisation = models.CharField("所属机构（原文）", max_length=100, blank=True)
-    department_name = models.CharField("所属部门（原文）", max_length=100, blank=True)
-    summary = models.TextField("概述", blank=True)
+    title = models.CharField(_("岗位"), max_length=200)
+    organisation = models.CharField(_("所属机构（原文）"), max_length=100, blank=True)
+    department_name = models.CharField(
+        _("所属部门（原文）"), max_length=100, blank=True
+    )
+    summary = models.TextField(_("概述"), blank=True)
 
     class Meta:
         ordering = ["department_name", "title", "id"]
-        verbose_name = "岗位说明"
-        verbose_name_plural = "岗位说明"
+        verbose_name = pgettext_lazy("model", "岗位说明")
+        verbose_name_plural = pgettext_lazy("plural", "岗位说明")
         constraints = [
             models.UniqueConstraint(
                 fields=["source_document", "source_row"],
@@ -958,7 +1007,10 @@ class RoleDescription(SourceReference):
 
     def __str__(self):
         if self.department_name:
-            return f"{self.title}（{self.department_name}）"
+            return _("%(name)s（%(detail)s）") % {
+                "name": self.title,
+                "detail": self.department_name,
+            }
         return self.title
 
     def get_absolute_url(self):
@@ -967,28 +1019,28 @@ class RoleDescription(SourceReference):
 
 class RoleDescriptionItem(models.Model):
     class Kind(models.TextChoices):
-        DUTY = "duty", "岗位职责"
-        REQUIREMENT = "requirement", "任职要求"
+        DUTY = "duty", _("岗位职责")
+        REQUIREMENT = "requirement", _("任职要求")
 
     role = models.ForeignKey(
         RoleDescription, on_delete=models.CASCADE, related_name="items"
     )
     kind = models.CharField(
-        "类型", max_length=12, choices=Kind.choices, default=Kind.DUTY
+        _("类型"), max_length=12, choices=Kind.choices, default=Kind.DUTY
     )
-    position = models.PositiveSmallIntegerField("顺序")
-    text = models.TextField("内容")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    text = models.TextField(_("内容"))
     weight = models.PositiveSmallIntegerField(
-        "考评分值",
+        _("考评分值"),
         null=True,
         blank=True,
-        help_text="原文给出的考评分值（分），没有则留空。",
+        help_text=_("原文给出的考评分值（分），没有则留空。"),
     )
 
     class Meta:
         ordering = ["kind", "position", "id"]
-        verbose_name = "岗位说明条目"
-        verbose_name_plural = "岗位说明条目"
+        verbose_name = pgettext_lazy("model", "岗位说明条目")
+        verbose_name_plural = pgettext_lazy("plural", "岗位说明条目")
         constraints = [
             models.UniqueConstraint(
                 fields=["role", "kind", "position"], name="role_item_unique_position"
@@ -1042,32 +1094,33 @@ class AlertSubscription(models.Model):
     """
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "每天"
-        WEEKLY = "weekly", "每周"
+        DAILY = "daily", _("每天")
+        WEEKLY = "weekly", _("每周")
 
-    email = models.EmailField("邮箱")
+    email = models.EmailField(_("邮箱"))
     query = models.CharField(
-        "筛选条件",
+        _("筛选条件"),
         max_length=2000,
         blank=True,
-        help_text="规范化的查询参数，例如 category=信息科技类&province=北京；"
-        "空表示全部岗位。",
+        help_text=_(
+            "规范化的查询参数，例如 category=信息科技类&province=北京；空表示全部岗位。"
+        ),
     )
-    description = models.CharField("订阅内容", max_length=300)
+    description = models.CharField(_("订阅内容"), max_length=300)
     frequency = models.CharField(
-        "频率", max_length=10, choices=Frequency.choices, default=Frequency.DAILY
+        _("频率"), max_length=10, choices=Frequency.choices, default=Frequency.DAILY
     )
-    created_at = models.DateTimeField("订阅时间", auto_now_add=True)
-    created_ip = models.GenericIPAddressField("订阅时的网络地址", null=True)
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    unsubscribed_at = models.DateTimeField("退订时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("订阅时间"), auto_now_add=True)
+    created_ip = models.GenericIPAddressField(_("订阅时的网络地址"), null=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("退订时间"), null=True, blank=True)
     checked_on = models.DateField(
-        "最近检查日期",
+        _("最近检查日期"),
         null=True,
         blank=True,
-        help_text="send_alerts 最近一次为此订阅查找新岗位的日期。",
+        help_text=_("send_alerts 最近一次为此订阅查找新岗位的日期。"),
     )
-    last_mailed_at = models.DateTimeField("最近发送时间", null=True, blank=True)
+    last_mailed_at = models.DateTimeField(_("最近发送时间"), null=True, blank=True)
     # The interface language it was made in: its mails and links use it.
     language = models.CharField(_("语言"), max_length=10, default="zh-hans")
 
@@ -1075,8 +1128,8 @@ class AlertSubscription(models.Model):
 
     class Meta:
         ordering = ["email", "-created_at", "-id"]
-        verbose_name = "岗位订阅"
-        verbose_name_plural = "岗位订阅"
+        verbose_name = pgettext_lazy("model", "岗位订阅")
+        verbose_name_plural = pgettext_lazy("plural", "岗位订阅")
         constraints = [
             models.UniqueConstraint(
                 fields=["email", "query"],
@@ -1093,7 +1146,10 @@ class AlertSubscription(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.email}：{self.description}"
+        return _("%(email)s：%(description)s") % {
+            "email": self.email,
+            "description": self.description,
+        }
 
     def get_search_url(self):
         """The listing this subscription watches."""
@@ -1121,7 +1177,7 @@ class AlertSubscription(models.Model):
     def confirm(self):
         if self.unsubscribed_at is not None:
             raise ValidationError(
-                "该订阅已退订，请重新订阅。", code="confirm_unsubscribed"
+                _("该订阅已退订，请重新订阅。"), code="confirm_unsubscribed"
             )
         if self.confirmed_at is None:
             self.confirmed_at = timezone.now()
@@ -1134,7 +1190,7 @@ class AlertSubscription(models.Model):
 
     def change_frequency(self, frequency):
         if frequency not in self.Frequency.values:
-            raise ValidationError("未知的发送频率。", code="unknown_frequency")
+            raise ValidationError(_("未知的发送频率。"), code="unknown_frequency")
         self.frequency = frequency
         self.save(update_fields=["frequency"])
 
@@ -1159,39 +1215,39 @@ class AlertMail(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "确认订阅"
-        DIGEST = "digest", "新岗位提醒"
-        MANAGE_LINK = "manage_link", "管理链接"
+        CONFIRMATION = "confirmation", _("确认订阅")
+        DIGEST = "digest", _("新岗位提醒")
+        MANAGE_LINK = "manage_link", _("管理链接")
 
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    recipient = models.EmailField("收件人")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    recipient = models.EmailField(_("收件人"))
     subscription = models.ForeignKey(
         AlertSubscription,
-        verbose_name="订阅",
+        verbose_name=_("订阅"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="mails",
     )
-    client_ip = models.GenericIPAddressField("请求者网络地址", null=True, blank=True)
-    posting_count = models.PositiveIntegerField("新岗位数", default=0)
-    created_at = models.DateTimeField("记录时间", auto_now_add=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("发送失败次数", default=0)
-    last_error = models.TextField("最近错误", blank=True)
+    client_ip = models.GenericIPAddressField(_("请求者网络地址"), null=True, blank=True)
+    posting_count = models.PositiveIntegerField(_("新岗位数"), default=0)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送失败次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
     abandoned_at = models.DateTimeField(
-        "放弃时间",
+        _("放弃时间"),
         null=True,
         blank=True,
-        help_text="多次发送失败或订阅已退订，不再重试。",
+        help_text=_("多次发送失败或订阅已退订，不再重试。"),
     )
 
     objects = AlertMailQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "订阅邮件"
-        verbose_name_plural = "订阅邮件"
+        verbose_name = pgettext_lazy("model", "订阅邮件")
+        verbose_name_plural = pgettext_lazy("plural", "订阅邮件")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="digest") | Q(subscription__isnull=False),
@@ -1216,27 +1272,27 @@ class AlertDelivery(models.Model):
 
     mail = models.ForeignKey(
         AlertMail,
-        verbose_name="邮件",
+        verbose_name=_("邮件"),
         on_delete=models.CASCADE,
         related_name="deliveries",
     )
     subscription = models.ForeignKey(
         AlertSubscription,
-        verbose_name="订阅",
+        verbose_name=_("订阅"),
         on_delete=models.CASCADE,
         related_name="deliveries",
     )
     posting = models.ForeignKey(
         Posting,
-        verbose_name="岗位",
+        verbose_name=_("岗位"),
         on_delete=models.CASCADE,
         related_name="alert_deliveries",
     )
 
     class Meta:
         ordering = ["mail_id", "id"]
-        verbose_name = "已提醒岗位"
-        verbose_name_plural = "已提醒岗位"
+        verbose_name = pgettext_lazy("model", "已提醒岗位")
+        verbose_name_plural = pgettext_lazy("plural", "已提醒岗位")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "posting"],
@@ -1246,7 +1302,7 @@ class AlertDelivery(models.Model):
 
     def __str__(self):
         # Shown to HR in a posting's deletion summary: no subscriber address.
-        return f"订阅提醒 #{self.mail_id} 中的岗位"
+        return _("订阅提醒 #%(mail)s 中的岗位") % {"mail": self.mail_id}
 
 
 class PostingImport(models.Model):
@@ -1258,28 +1314,28 @@ class PostingImport(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
+        verbose_name=_("上传人"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    file_name = models.CharField("文件名", max_length=100)
-    content = models.BinaryField("文件内容")
+    file_name = models.CharField(_("文件名"), max_length=100)
+    content = models.BinaryField(_("文件内容"))
     sha256 = models.CharField("SHA-256", max_length=64)
-    kind = models.CharField("格式", max_length=10, blank=True)
-    notes = models.JSONField("读取说明", default=list, blank=True)
+    kind = models.CharField(_("格式"), max_length=10, blank=True)
+    notes = models.JSONField(_("读取说明"), default=list, blank=True)
     # What the preview found: {"new": n, "changed": n, "unchanged": n, "error": n}
-    counts = models.JSONField("预览统计", default=dict, blank=True)
-    file_error = models.TextField("文件错误", blank=True)
-    digest = models.CharField("预览摘要", max_length=64, blank=True)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    previewed_at = models.DateTimeField("预览时间", null=True, blank=True)
-    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+    counts = models.JSONField(_("预览统计"), default=dict, blank=True)
+    file_error = models.TextField(_("文件错误"), blank=True)
+    digest = models.CharField(_("预览摘要"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    previewed_at = models.DateTimeField(_("预览时间"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "岗位导入"
-        verbose_name_plural = "岗位导入"
+        verbose_name = pgettext_lazy("model", "岗位导入")
+        verbose_name_plural = pgettext_lazy("plural", "岗位导入")
 
     def __str__(self):
         return self.file_name
@@ -1287,37 +1343,40 @@ class PostingImport(models.Model):
     @property
     def reason(self):
         """The change reason every history record of this import carries."""
-        return f"导入 {self.file_name}"
+        return _("导入 %(file)s") % {"file": self.file_name}
 
 
 class PostingImportRow(models.Model):
     """One row of an upload as its preview saw it."""
 
     class Outcome(models.TextChoices):
-        NEW = "new", "新建"
-        CHANGED = "changed", "修改"
-        UNCHANGED = "unchanged", "未变"
-        ERROR = "error", "错误"
+        NEW = "new", _("新建")
+        CHANGED = "changed", _("修改")
+        UNCHANGED = "unchanged", _("未变")
+        ERROR = "error", _("错误")
 
     upload = models.ForeignKey(
         PostingImport, on_delete=models.CASCADE, related_name="rows"
     )
-    number = models.PositiveIntegerField("行号")
-    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices)
-    posting_id = models.PositiveIntegerField("岗位编号", null=True, blank=True)
-    title = models.CharField("岗位名称", max_length=200, blank=True)
+    number = models.PositiveIntegerField(_("行号"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
+    posting_id = models.PositiveIntegerField(_("岗位编号"), null=True, blank=True)
+    title = models.CharField(_("岗位名称"), max_length=200, blank=True)
     # [{"field": "招聘人数", "old": "3", "new": "5"}, {…, "item_changes": [[op, text]]}]
-    changes = models.JSONField("变更", default=list, blank=True)
+    changes = models.JSONField(_("变更"), default=list, blank=True)
     # [{"column": "工作地点", "message": "…"}]
-    errors = models.JSONField("错误", default=list, blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
 
     class Meta:
         ordering = ["upload_id", "number"]
-        verbose_name = "导入行"
-        verbose_name_plural = "导入行"
+        verbose_name = pgettext_lazy("model", "导入行")
+        verbose_name_plural = pgettext_lazy("plural", "导入行")
         indexes = [
             models.Index(fields=["upload", "outcome", "number"], name="import_row_idx")
         ]
 
     def __str__(self):
-        return f"第 {self.number} 行：{self.get_outcome_display()}"
+        return _("第 %(number)s 行：%(outcome)s") % {
+            "number": self.number,
+            "outcome": self.get_outcome_display(),
+        }

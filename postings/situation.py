@@ -21,7 +21,6 @@ from urllib.parse import urlsplit, urlunsplit
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
-from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -39,14 +38,9 @@ EXPERIENCE_RANGE = (0, 60)
 AGE_RANGE = (16, 80)
 
 
-def _education_names():
-    """The education levels as links and forms carry them ("本科"), the same
-    in every interface language; the page shows each one's label."""
-    with translation.override(None):
-        return [str(label) for label in Education.labels]
-
-
-EDUCATION_NAMES = _education_names()
+# The education levels as links and forms carry them ("本科"), the same in
+# every interface language; the page shows each one's label.
+EDUCATION_NAMES = Education.parameter_names()
 
 
 def _invalid_education():
@@ -70,15 +64,12 @@ class Situation:
     def __bool__(self):
         return any(getattr(self, name) is not None for name in FIELDS)
 
-    @property
-    def education_label(self):
-        """The education as links carry it: "本科", whatever the language."""
-        return EDUCATION_NAMES[self.education - 1] if self.education else None
-
     def as_query(self):
         """The situation as listing parameters: {"education": "本科", …}."""
         values = {
-            "education": self.education_label,
+            "education": (
+                Education.parameter_of(self.education) if self.education else None
+            ),
             "experience": self.experience,
             "age": self.age,
         }

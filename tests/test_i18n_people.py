@@ -1,6 +1,8 @@
 """The English job alerts and admin: a subscription made on an English page
 gets its mails, links and pages in English; Chinese stays the default."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -83,7 +85,7 @@ def test_an_english_subscription_gets_an_english_digest(inbox, make_posting):
         published_on=timezone.localdate(),
         headcount=3,
     )
-    call_command("send_alerts", stdout=open("/dev/null", "w"))
+    call_command("send_alerts", stdout=io.StringIO())
     [message] = inbox.messages
     assert str(message["Subject"]).strip() == ("[Bank Jobs] 信息科技类: 1 new position")
     text = text_part(message)

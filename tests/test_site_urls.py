@@ -1,5 +1,7 @@
 """Site-wide addresses outside the postings app: the icon browsers ask for."""
 
+from pathlib import Path
+
 from django.contrib.staticfiles import finders
 
 
@@ -8,4 +10,4 @@ def test_favicon_ico_leads_to_the_sites_icon(client):
     assert response.status_code == 301
     assert response["Location"] == "/static/postings/favicon.svg"
     icon = finders.find("postings/favicon.svg")
-    assert icon and "<svg" in open(icon, encoding="utf-8").read()
+    assert icon and "<svg" in Path(icon).read_text(encoding="utf-8")

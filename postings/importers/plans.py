@@ -48,6 +48,7 @@ from postings.models import (
     PostingLocation,
     PostingSearch,
     Requirement,
+    source_text,
 )
 
 from .facts import CERTIFICATES, extract_facts, is_preferred_item
@@ -134,7 +135,7 @@ def date(value):
     raise CellError(f"“{cleaned[:30]}”不是日期，请写作 2026-01-31。")
 
 
-_STATUS_NAMES = {label: value for value, label in Posting.Status.choices}
+_STATUS_NAMES = {source_text(label): value for value, label in Posting.Status.choices}
 
 
 def workflow(value):
@@ -871,9 +872,9 @@ def _show(key, value, refs):
     if key == "institution":
         return refs.path(value)
     if key == "min_education":
-        return Education(value).label
+        return str(Education(value).label)
     if key == "status":
-        return Posting.Status(value).label
+        return str(Posting.Status(value).label)
     if key in ("locations", "certificates"):
         return exports.LIST_SEPARATOR.join(value)
     if key in ("duties", "requirements"):

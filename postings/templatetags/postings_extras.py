@@ -119,7 +119,7 @@ def html_lang():
 
 @register.simple_tag
 def content_lang():
-    """ ' lang="zh-Hans"' on an element holding the postings' own words, when
+    """' lang="zh-Hans"' on an element holding the postings' own words, when
     the interface is in another language (so screen readers read it as
     Chinese); nothing when the page is Chinese already."""
     if languages.html_lang() == languages.CONTENT_LANG:
@@ -129,7 +129,7 @@ def content_lang():
 
 @register.simple_tag
 def interface_lang():
-    """ ' lang="en"' on interface words inside an element content_lang marks."""
+    """' lang="en"' on interface words inside an element content_lang marks."""
     if languages.html_lang() == languages.CONTENT_LANG:
         return ""
     return format_html(' lang="{}"', languages.html_lang())

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Compile every locale/*/LC_MESSAGES/*.po into its .mo (skipping fuzzy entries)."
+    help = "Compile each locale/*/LC_MESSAGES/*.po into its .mo (not fuzzy entries)."
 
     def handle(self, *args, **options):
         compiled = 0
