@@ -8,8 +8,8 @@ import re
 import shutil
 import subprocess
 import sys
-from urllib.parse import parse_qsl, urlsplit
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from babel.messages.pofile import read_po

@@ -2,14 +2,15 @@
 
 A table (postings.importers.tables) is planned row by row against what is
 stored: every row is *new*, *changed* (with the field-level differences,
-items included), *unchanged* or an *error* (with the column and a Chinese
-message). Planning writes nothing. Applying plans the same file again inside
-one transaction, with the affected postings locked, writes the new and
-changed rows in bulk, and refuses (rolling everything back) when a row has
-an error or when the plan differs from the one previewed: the preview's
-digest covers every row's outcome and differences, so a posting edited by
-someone else since the preview makes the confirmation fail rather than
-overwrite their edit.
+items included), *unchanged* or an *error* (with the column and a message
+in the request's language). Planning writes nothing. Applying plans the
+same file again inside one transaction, with the affected postings locked,
+writes the new and changed rows in bulk, and refuses (rolling everything
+back) when a row has an error or when the plan differs from the one
+previewed: the preview's digest covers every row's outcome and differences
+(as values, so the language of the pages does not matter), so a posting
+edited by someone else since the preview makes the confirmation fail rather
+than overwrite their edit.
 
 Rows are matched to postings by 编号 (id). A row without 编号 is a new
 posting, keyed by (file name, row number) like the seed documents' rows, so
@@ -33,6 +34,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.utils.datetime import from_excel
 
 from postings import access, changes, exports, search
@@ -58,11 +61,20 @@ from .tables import SheetRow
 
 CHUNK = 1000
 HEADERS = dict(exports.columns(internal=True))
-EMPTY = "（空）"
+
+
+def empty():
+    """How an empty value is shown in the preview."""
+    return _("（空）")
+
+
+def listing(names):
+    """Quoted names joined as the language joins a list: “a”、“b” or “a”, “b”."""
+    return pgettext("list separator", "、").join(f"“{name}”" for name in names)
 
 
 class CellError(Exception):
-    """A cell's value cannot be used; the message says why, in Chinese."""
+    """A cell's value cannot be used; the message says why."""
 
 
 class ImportRefused(Exception):
@@ -86,7 +98,7 @@ def _integer(value, what):
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise CellError(f"“{value}”不是{what}。")
+        raise CellError(_("“%(value)s”不是%(what)s。") % {"value": value, "what": what})
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -94,20 +106,30 @@ def _integer(value, what):
     cleaned = text(value)
     if re.fullmatch(r"\d+", cleaned):
         return int(cleaned)
-    raise CellError(f"“{cleaned[:30]}”不是{what}，请填写整数。")
+    raise CellError(
+        _("“%(value)s”不是%(what)s，请填写整数。")
+        % {"value": cleaned[:30], "what": what}
+    )
 
 
 def posting_id(value):
-    return _integer(value, "岗位编号")
+    return _integer(value, _("岗位编号"))
+
+
+# What a table writes for a headcount that is not fixed (the file's word).
+UNSTATED = "若干"
 
 
 def headcount(value):
     cleaned = text(value)
-    if cleaned in ("", "若干"):
+    if cleaned in ("", UNSTATED):
         return None
-    number = _integer(re.sub(r"\s*[人名]$", "", cleaned), "人数")
+    number = _integer(re.sub(r"\s*[人名]$", "", cleaned), _("人数"))
     if number < 1:
-        raise CellError("招聘人数至少为 1 人；人数不定请留空或写“若干”。")
+        raise CellError(
+            _("招聘人数至少为 1 人；人数不定请留空或写“%(unstated)s”。")
+            % {"unstated": UNSTATED}
+        )
     return number
 
 
@@ -132,7 +154,9 @@ def date(value):
             return datetime.date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
-    raise CellError(f"“{cleaned[:30]}”不是日期，请写作 2026-01-31。")
+    raise CellError(
+        _("“%(value)s”不是日期，请写作 2026-01-31。") % {"value": cleaned[:30]}
+    )
 
 
 _STATUS_NAMES = {source_text(label): value for value, label in Posting.Status.choices}
@@ -142,10 +166,16 @@ def workflow(value):
     cleaned = text(value)
     if not cleaned:
         return None
-    status = _STATUS_NAMES.get(cleaned)
+    names = _STATUS_NAMES
+    status = names.get(cleaned)
     if status is None:
-        names = "、".join(_STATUS_NAMES)
-        raise CellError(f"“{cleaned[:20]}”不是流程状态，请填写{names}之一。")
+        raise CellError(
+            _("“%(value)s”不是流程状态，请填写%(names)s之一。")
+            % {
+                "value": cleaned[:20],
+                "names": pgettext("list separator", "、").join(names),
+            }
+        )
     return status
 
 
@@ -275,10 +305,13 @@ class RowPlan:
     errors: list = field(default_factory=list)
     wanted: dict | None = None
     current: dict | None = None
+    # The differences as values, not as shown: the digest is the same
+    # whichever language the preview and the confirmation were made in.
+    basis: list = field(default_factory=list)
 
     def fingerprint(self):
         return json.dumps(
-            [self.number, self.outcome, self.posting_id, self.changes, self.errors],
+            [self.number, self.outcome, self.posting_id, self.basis, self.errors],
             ensure_ascii=False,
             sort_keys=True,
             default=str,
@@ -354,14 +387,21 @@ class _References:
         if employer_name:
             employers = self.employers.get(employer_name, [])
             if not employers:
-                raise CellError(f"没有名为“{employer_name}”的用人单位。", "employer")
+                raise CellError(
+                    _("没有名为“%(employer)s”的用人单位。")
+                    % {"employer": employer_name},
+                    "employer",
+                )
             if name == employer_name:
                 return employers[0]
             found = [pk for e in employers for pk in self.below[e].get(name, [])]
             if not found:
                 raise CellError(
-                    f"用人单位“{employer_name}”下没有招聘机构“{name}”"
-                    "（新机构请先由管理员在“招聘机构”中添加）。"
+                    _(
+                        "用人单位“%(employer)s”下没有招聘机构“%(institution)s”"
+                        "（新机构请先由管理员在“招聘机构”中添加）。"
+                    )
+                    % {"employer": employer_name, "institution": name}
                 )
         else:
             found = [
@@ -369,11 +409,19 @@ class _References:
             ]
             if not found:
                 raise CellError(
-                    f"没有名为“{name}”的招聘机构（新机构请先由管理员在“招聘机构”中添加）。"
+                    _(
+                        "没有名为“%(institution)s”的招聘机构"
+                        "（新机构请先由管理员在“招聘机构”中添加）。"
+                    )
+                    % {"institution": name}
                 )
         if len(found) > 1:
             raise CellError(
-                f"有多个名为“{name}”的招聘机构，请在“用人单位”列写明所属单位。"
+                _(
+                    "有多个名为“%(institution)s”的招聘机构，"
+                    "请在“%(column)s”列写明所属单位。"
+                )
+                % {"institution": name, "column": HEADERS["employer"]}
             )
         return found[0]
 
@@ -383,11 +431,18 @@ class _References:
         if len(stored) == 1:
             return stored[0]
         if len(stored) > 1:
-            raise CellError(f"有多个名为“{name}”的工作地点，无法确定是哪一个。")
+            raise CellError(
+                _("有多个名为“%(location)s”的工作地点，无法确定是哪一个。")
+                % {"location": name}
+            )
         if name in PROVINCE_OF:
             return None, PROVINCE_OF[name]
         raise CellError(
-            f"工作地点“{name}”不在地名表中。请检查是否有错字；确需新增的地点请联系管理员。"
+            _(
+                "工作地点“%(location)s”不在地名表中。请检查是否有错字；"
+                "确需新增的地点请联系管理员。"
+            )
+            % {"location": name}
         )
 
 
@@ -466,7 +521,7 @@ class Importer:
         self.table = table
         self.user = user
         self.file_name = table.file_name[:100]
-        self.reason = f"导入 {self.file_name}"
+        self.reason = _("导入 %(file)s") % {"file": self.file_name}
         self.today = today or timezone.localdate()
         self.refs = _References(user)
         self.present = [c for c in COLUMNS if c.header in table.headers]
@@ -555,8 +610,10 @@ class Importer:
                 errors.append(
                     _error(
                         column.key,
-                        "这是一个公式，但文件里没有保存它的计算结果（导入不计算公式）。"
-                        "请在 Excel 中打开并保存一次，或改为填写数值。",
+                        _(
+                            "这是一个公式，但文件里没有保存它的计算结果（导入不计算公式）。"
+                            "请在 Excel 中打开并保存一次，或改为填写数值。"
+                        ),
                     )
                 )
                 continue
@@ -573,14 +630,23 @@ class Importer:
         if pk is not None:
             first = self.seen_ids.setdefault(pk, number)
             if first != number:
-                errors.append(_error("id", f"编号 {pk} 与第 {first} 行重复。"))
+                errors.append(
+                    _error(
+                        "id",
+                        _("编号 %(id)s 与第 %(row)s 行重复。")
+                        % {"id": pk, "row": first},
+                    )
+                )
             current = state.get(pk)
             if current is None:
                 errors.append(
                     _error(
                         "id",
-                        f"编号 {pk} 的岗位不存在，或不在您管理的机构范围内。"
-                        "新岗位请把编号留空。",
+                        _(
+                            "编号 %(id)s 的岗位不存在，或不在您管理的机构范围内。"
+                            "新岗位请把编号留空。"
+                        )
+                        % {"id": pk},
                     )
                 )
         elif number in by_source:
@@ -589,11 +655,18 @@ class Importer:
                 errors.append(
                     _error(
                         "id",
-                        "此行对应的岗位（此前由同名文件导入）不在您管理的机构范围内。",
+                        _(
+                            "此行对应的岗位（此前由同名文件导入）"
+                            "不在您管理的机构范围内。"
+                        ),
                     )
                 )
         if current is not None and not refs.in_scope(current["institution"]):
-            errors.append(_error("id", f"编号 {pk} 的岗位不在您管理的机构范围内。"))
+            errors.append(
+                _error(
+                    "id", _("编号 %(id)s 的岗位不在您管理的机构范围内。") % {"id": pk}
+                )
+            )
             current = None
 
         title = values.get("title") or (current or {}).get("title") or ""
@@ -608,17 +681,23 @@ class Importer:
             errors.append(
                 _error(
                     "id",
-                    f"此行没有编号，但同名文件此前已在第 {number} 行导入过岗位"
-                    f"（编号 {current['id']}），内容不同。要修改该岗位请填写编号 "
-                    f"{current['id']}；若是新岗位，请给文件换个名字再上传。",
+                    _(
+                        "此行没有编号，但同名文件此前已在第 %(row)s 行导入过岗位"
+                        "（编号 %(id)s），内容不同。要修改该岗位请填写编号 "
+                        "%(id)s；若是新岗位，请给文件换个名字再上传。"
+                    )
+                    % {"row": number, "id": current["id"]},
                 )
             )
         if errors:
             return RowPlan(number, "error", pk, title, errors=errors)
+        basis = []
         if current is None:
-            changes = _differences(wanted, None, refs)
-            return RowPlan(number, "new", None, title, changes, wanted=wanted)
-        changes = _differences(wanted, current, refs)
+            changes = _differences(wanted, None, refs, basis)
+            return RowPlan(
+                number, "new", None, title, changes, wanted=wanted, basis=basis
+            )
+        changes = _differences(wanted, current, refs, basis)
         outcome = "changed" if changes else "unchanged"
         return RowPlan(
             number,
@@ -628,6 +707,7 @@ class Importer:
             changes,
             wanted=wanted,
             current=current,
+            basis=basis,
         )
 
     def _wanted(self, values, current, errors):
@@ -640,13 +720,13 @@ class Importer:
             if column.key in given:
                 wanted[column.field] = values[column.key]
         if "title" in given and not values["title"]:
-            errors.append(_error("title", "岗位名称不能为空。"))
+            errors.append(_error("title", _("岗位名称不能为空。")))
 
         # Where: employer and institution names to an institution in scope.
         if "institution" in given:
             name = values["institution"]
             if not name:
-                errors.append(_error("institution", "招聘机构不能为空。"))
+                errors.append(_error("institution", _("招聘机构不能为空。")))
             else:
                 try:
                     wanted["institution"] = refs.institution(
@@ -660,8 +740,11 @@ class Importer:
                         errors.append(
                             _error(
                                 "institution",
-                                f"“{refs.path(wanted['institution'])}”不在您管理的"
-                                "机构范围内，不能导入它的岗位。",
+                                _(
+                                    "“%(institution)s”不在您管理的"
+                                    "机构范围内，不能导入它的岗位。"
+                                )
+                                % {"institution": refs.path(wanted["institution"])},
                             )
                         )
         if "department" in given:
@@ -676,7 +759,7 @@ class Importer:
             except CellError as error:
                 errors.append(_error("locations", error.args[0]))
         if len(set(wanted["locations"])) != len(wanted["locations"]):
-            errors.append(_error("locations", "同一工作地点写了两次。"))
+            errors.append(_error("locations", _("同一工作地点写了两次。")))
 
         # Facts of the requirements: for a new posting or new requirements.
         requirements_changed = current is None or (
@@ -767,8 +850,15 @@ class Importer:
                 if failed:
                     first = failed[0]
                     raise ImportRefused(
-                        f"第 {first.number} 行有错误（{first.errors[0]['column']}："
-                        f"{first.errors[0]['message']}），未导入任何内容。"
+                        _(
+                            "第 %(row)s 行有错误（%(column)s：%(message)s），"
+                            "未导入任何内容。"
+                        )
+                        % {
+                            "row": first.number,
+                            "column": first.errors[0]["column"],
+                            "message": first.errors[0]["message"],
+                        }
                     )
                 summary.created.update(writer.write(chunk))
                 done += len(chunk)
@@ -776,23 +866,23 @@ class Importer:
                     progress(done)
             if expected_digest is not None and self.digest != expected_digest:
                 raise ImportRefused(
-                    "预览之后，数据已有变化（可能有人同时修改了这些岗位），"
-                    "未导入任何内容。请重新预览后再确认。"
+                    _(
+                        "预览之后，数据已有变化（可能有人同时修改了这些岗位），"
+                        "未导入任何内容。请重新预览后再确认。"
+                    )
                 )
             summary.counts.update(self.counts)
         return summary
 
 
 def missing_message(missing):
-    return (
-        "缺少必需的列："
-        + "、".join(f"“{h}”" for h in missing)
-        + "（列名须与导出文件相同）。"
-    )
+    return _("缺少必需的列：%(columns)s（列名须与导出文件相同）。") % {
+        "columns": listing(missing)
+    }
 
 
 def _error(key, message):
-    return {"column": HEADERS.get(key, key), "message": message}
+    return {"column": str(HEADERS.get(key, key)), "message": str(message)}
 
 
 def _blank():
@@ -826,9 +916,9 @@ def _verb(current, wanted):
         return "publish" if current == Status.DRAFT else "reopen"
     if wanted == Status.CLOSED:
         if current == Status.DRAFT:
-            return "!只有已发布的岗位可以关闭；草稿请先发布，或直接删除。"
+            return "!" + _("只有已发布的岗位可以关闭；草稿请先发布，或直接删除。")
         return "close"
-    return "!已发布或已关闭的岗位不能改回草稿。"
+    return "!" + _("已发布或已关闭的岗位不能改回草稿。")
 
 
 def _requirement_items(given, rendered, current):
@@ -868,7 +958,7 @@ def _requirement_items(given, rendered, current):
 
 def _show(key, value, refs):
     if value in (None, "", ()):
-        return EMPTY
+        return empty()
     if key == "institution":
         return refs.path(value)
     if key == "min_education":
@@ -909,8 +999,11 @@ _LABELS = {
 }
 
 
-def _differences(wanted, current, refs):
-    """[{"field", "old", "new", "item_changes"?}] for every value that differs."""
+def _differences(wanted, current, refs, basis=None):
+    """[{"field", "old", "new", "item_changes"?}] for every value that differs.
+
+    ``basis``, a list, gets [key, old, new] of each difference as values.
+    """
     changes = []
     for key in _DIFF_KEYS:
         new = wanted[key]
@@ -920,19 +1013,25 @@ def _differences(wanted, current, refs):
         if current is not None and new == old:
             continue
         change = {
-            "field": _LABELS[key],
+            "field": str(_LABELS[key]),
             "old": _show(key, old, refs) if current else "",
             "new": _show(key, new, refs),
         }
+        entry = [key, old, new]
+        if key == "institution":
+            entry += [refs.path(pk) for pk in (old, new) if pk is not None]
         if (
             key == "department"
             and new
             and (wanted["institution"], new) not in (refs.departments)
         ):
-            change["new"] += "（新建部门）"
+            change["new"] += _("（新建部门）")
+            entry.append("new")
         if key in _ITEM_KEYS:
             change["item_changes"] = _item_changes(old or (), new)
         changes.append(change)
+        if basis is not None:
+            basis.append(entry)
     return changes
 
 
@@ -1014,13 +1113,13 @@ class _Writer:
             for name in wanted["locations"]:
                 pk, province = refs.location(name)
                 if pk is None:
-                    location, _ = Location.objects.get_or_create(
+                    location, _created = Location.objects.get_or_create(
                         name=name, province=province
                     )
                     refs.locations[name] = [(location.pk, province)]
             for name in wanted["certificates"]:
                 if name not in refs.certificates:
-                    certificate, _ = Certificate.objects.get_or_create(
+                    certificate, _created = Certificate.objects.get_or_create(
                         name=name, defaults={"full_name": _KNOWN_CERTIFICATES[name]}
                     )
                     refs.certificates[name] = certificate.pk
@@ -1117,7 +1216,7 @@ class _Writer:
         refs = self.refs
         location_names = {}
         for name, found in refs.locations.items():
-            for _, province in found:
+            for _pk, province in found:
                 location_names[name] = province
         documents = []
         for plan in plans:

@@ -10,7 +10,7 @@ Three kinds of file are accepted:
 A file is recognised by its content, not its name. Everything that can go
 wrong with a file as a whole (not a spreadsheet, encrypted, corrupt, a zip
 bomb, empty, an unknown encoding, over the limits) is a TableError with a
-Chinese message for HR; problems with a single cell are the planner's
+message for HR in the request's language; problems with a single cell are the planner's
 (postings.importers.plans), which reports them per row and column.
 
 Workbooks are read part by part with expat, streamed a row at a time, after
@@ -32,6 +32,10 @@ import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass, field
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from . import boc_table
 from .records import SourceError
 
@@ -50,16 +54,44 @@ CSV_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
-CORRUPT = "Excel 文件已损坏，无法读取。请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
-LIMITS_TEXT = f"文件不超过 {MAX_BYTES // (1024 * 1024)} MB，不超过 {MAX_ROWS:,} 行岗位"
+CORRUPT = gettext_lazy(
+    "Excel 文件已损坏，无法读取。请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
+)
+FORBIDDEN_XML = gettext_lazy(
+    "Excel 文件中含有不允许的 XML 实体声明，已拒绝。"
+    "请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
+)
+
+
+# The file's own words (its format, not the interface): the headers every
+# upload must have, as an export writes them, and the text table's header.
+REQUIRED_HEADERS = {"id": "编号", "institution": "招聘机构", "title": "岗位名称"}
+BOC_HEADER = "序号 招聘机构"
+
+
+def required_headers():
+    """The required headers, quoted, as a sentence lists them."""
+    return _("“%(id)s”“%(institution)s”“%(title)s”") % REQUIRED_HEADERS
+
+
+def _limits_text():
+    return _("文件不超过 %(megabytes)s MB，不超过 %(rows)s 行岗位") % {
+        "megabytes": MAX_BYTES // (1024 * 1024),
+        "rows": f"{MAX_ROWS:,}",
+    }
+
+
+# In the language of the page that shows it.
+LIMITS_TEXT = lazy(_limits_text, str)()
 
 
 class TableError(Exception):
     """The file cannot be read at all; the message tells HR what to do."""
 
     def __init__(self, message):
-        self.message = message
-        super().__init__(message)
+        # Lazy messages are put in words now, in the request's language.
+        self.message = str(message)
+        super().__init__(self.message)
 
 
 @dataclass
@@ -86,9 +118,9 @@ class Table:
     @property
     def label(self):
         return {
-            "xlsx": "Excel 工作簿",
-            "csv": "CSV 文件",
-            "boc": "中国银行招聘表（文本）",
+            "xlsx": _("Excel 工作簿"),
+            "csv": _("CSV 文件"),
+            "boc": _("中国银行招聘表（文本）"),
         }[self.kind]
 
 
@@ -99,41 +131,56 @@ def read(file_name, data, *, header_names):
     holds some of them is the header row.
     """
     if not data:
-        raise TableError("文件是空的（0 字节），请重新选择要导入的文件。")
+        raise TableError(_("文件是空的（0 字节），请重新选择要导入的文件。"))
     if len(data) > MAX_BYTES:
         raise TableError(
-            f"文件有 {len(data) / 1024 / 1024:.1f} MB，超过了 "
-            f"{MAX_BYTES // (1024 * 1024)} MB 的上限。请把表格拆成几个文件分别导入。"
+            _(
+                "文件有 %(size)s MB，超过了 %(megabytes)s MB 的上限。"
+                "请把表格拆成几个文件分别导入。"
+            )
+            % {
+                "size": f"{len(data) / 1024 / 1024:.1f}",
+                "megabytes": MAX_BYTES // (1024 * 1024),
+            }
         )
     if data.startswith(_ZIP_MAGIC):
         return _read_xlsx(file_name, data, header_names)
     if data.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise TableError(
-                "这个 Excel 文件设置了打开密码，无法读取。请在 Excel 中"
-                "“文件 → 信息 → 保护工作簿 → 用密码进行加密”里清除密码后另存，再上传。"
+                _(
+                    "这个 Excel 文件设置了打开密码，无法读取。请在 Excel 中"
+                    "“文件 → 信息 → 保护工作簿 → 用密码进行加密”里清除密码后另存，"
+                    "再上传。"
+                )
             )
         raise TableError(
-            "这是旧版 Excel 97–2003 文件（.xls），不支持。请在 Excel 中"
-            "“另存为 → Excel 工作簿（.xlsx）”后再上传。"
+            _(
+                "这是旧版 Excel 97–2003 文件（.xls），不支持。请在 Excel 中"
+                "“另存为 → Excel 工作簿（.xlsx）”后再上传。"
+            )
         )
     if data.startswith(b"%PDF"):
         raise TableError(
-            "PDF 文件不能直接导入。请把表格另存为 Excel（.xlsx）或 CSV，"
-            "或使用从 PDF 提取的中国银行招聘表文本。"
+            _(
+                "PDF 文件不能直接导入。请把表格另存为 Excel（.xlsx）或 CSV，"
+                "或使用从 PDF 提取的中国银行招聘表文本。"
+            )
         )
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not utf16 and _is_binary(data):
         raise TableError(
-            "无法识别这个文件：它不是 Excel 工作簿（.xlsx）、CSV 文件，"
-            "也不是中国银行格式的招聘表文本。"
+            _(
+                "无法识别这个文件：它不是 Excel 工作簿（.xlsx）、CSV 文件，"
+                "也不是中国银行格式的招聘表文本。"
+            )
         )
     text, encoding_note = _decode(data)
     notes = [encoding_note] if encoding_note else []
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
-        raise TableError("文件里没有任何内容，请检查是否选错了文件。")
+        raise TableError(_("文件里没有任何内容，请检查是否选错了文件。"))
     delimiter = _delimiter(first)
     if delimiter and _header_matches(
         next(csv.reader([first], delimiter=delimiter)), header_names
@@ -141,11 +188,13 @@ def read(file_name, data, *, header_names):
         return _read_csv(file_name, text, delimiter, header_names, notes)
     if _looks_like_boc(lines):
         return _read_boc(file_name, text, notes)
-    raise TableError(
-        "找不到表头。第一行应是列名，至少包括“编号”“招聘机构”“岗位名称”"
-        "（与导出的文件相同）；若是中国银行格式的招聘表文本，应有“序号 招聘机构”表头。"
-        + (" 文件不是 UTF-8 编码，如为其他编码请另存为 UTF-8。" if notes else "")
-    )
+    message = _(
+        "找不到表头。第一行应是列名，至少包括%(headers)s（与导出的文件相同）；"
+        "若是中国银行格式的招聘表文本，应有“%(boc_header)s”表头。"
+    ) % {"headers": required_headers(), "boc_header": BOC_HEADER}
+    if notes:
+        message += _(" 文件不是 UTF-8 编码，如为其他编码请另存为 UTF-8。")
+    raise TableError(message)
 
 
 # --- Text: encodings, CSV and the text table -------------------------------------
@@ -160,21 +209,23 @@ def _decode(data):
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8"), ""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(
-            data, "utf-16"
-        ), "文件是 UTF-16 编码（Excel“Unicode 文本”），已按此读取。"
+        return _strict(data, "utf-16"), _(
+            "文件是 UTF-16 编码（Excel“Unicode 文本”），已按此读取。"
+        )
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode(
-            "gb18030"
-        ), "文件是 GBK 编码（中文 Windows 的 CSV），已按 GBK 读取。"
+        return data.decode("gb18030"), _(
+            "文件是 GBK 编码（中文 Windows 的 CSV），已按 GBK 读取。"
+        )
     except UnicodeDecodeError:
         raise TableError(
-            "无法识别文件的文字编码（不是 UTF-8，也不是 GBK）。请在 Excel 中"
-            "“另存为 → CSV UTF-8（逗号分隔）”后再上传。"
+            _(
+                "无法识别文件的文字编码（不是 UTF-8，也不是 GBK）。请在 Excel 中"
+                "“另存为 → CSV UTF-8（逗号分隔）”后再上传。"
+            )
         ) from None
 
 
@@ -183,8 +234,11 @@ def _strict(data, encoding):
         return data.decode(encoding)
     except UnicodeDecodeError:
         raise TableError(
-            f"文件标明是 {encoding.upper()} 编码，但其中有无法解码的字节，"
-            "可能已损坏。请重新导出或另存后再上传。"
+            _(
+                "文件标明是 %(encoding)s 编码，但其中有无法解码的字节，"
+                "可能已损坏。请重新导出或另存后再上传。"
+            )
+            % {"encoding": encoding.upper()}
         ) from None
 
 
@@ -221,7 +275,8 @@ def _read_csv(file_name, text, delimiter, header_names, notes):
         records = list(reader)
     except csv.Error as error:
         raise TableError(
-            f"CSV 文件格式有误（{error}），请重新导出或另存后再上传。"
+            _("CSV 文件格式有误（%(error)s），请重新导出或另存后再上传。")
+            % {"error": error}
         ) from None
     headers, start = _find_header(records, header_names)
 
@@ -245,26 +300,32 @@ def _find_header(records, header_names):
         if any(str(v).strip() for v in values if v is not None):
             if not _header_matches(values, header_names):
                 raise TableError(
-                    "第一行不是表头。第一行应是列名，至少包括“编号”“招聘机构”"
-                    "“岗位名称”（与导出的文件相同）。"
+                    _(
+                        "第一行不是表头。第一行应是列名，至少包括%(headers)s"
+                        "（与导出的文件相同）。"
+                    )
+                    % {"headers": required_headers()}
                 )
             return [_clean_header(v) for v in values], index
-    raise TableError("表格里没有任何内容，请检查是否选错了文件或工作表。")
+    raise TableError(_("表格里没有任何内容，请检查是否选错了文件或工作表。"))
 
 
 def _check_row_count(count):
     if count > MAX_ROWS:
         raise TableError(
-            f"表格有 {count:,} 行岗位，超过了每次 {MAX_ROWS:,} 行的上限。"
-            "请拆成几个文件分别导入。"
+            _(
+                "表格有 %(count)s 行岗位，超过了每次 %(rows)s 行的上限。"
+                "请拆成几个文件分别导入。"
+            )
+            % {"count": f"{count:,}", "rows": f"{MAX_ROWS:,}"}
         )
     if count == 0:
-        raise TableError("表格只有表头，没有岗位行。")
+        raise TableError(_("表格只有表头，没有岗位行。"))
 
 
 def _looks_like_boc(lines):
     head = {line.strip() for line in lines[:40]}
-    return "序号 招聘机构" in head or (
+    return BOC_HEADER in head or (
         "社会招聘岗位职责及任职要求" in head and any("招聘岗位" in h for h in head)
     )
 
@@ -274,8 +335,11 @@ def _read_boc(file_name, text, notes):
         records = boc_table.parse(text, document=file_name)
     except SourceError as error:
         raise TableError(
-            f"第 {error.line} 行不符合中国银行招聘表的格式，未导入任何内容。"
-            f"（解析器的说明：{error.message}）"
+            _(
+                "第 %(line)s 行不符合中国银行招聘表的格式，未导入任何内容。"
+                "（解析器的说明：%(explanation)s）"
+            )
+            % {"line": error.line, "explanation": error.message}
         ) from error
     _check_row_count(len(records))
     return Table("boc", file_name, [], iter(records), notes)
@@ -291,7 +355,10 @@ def _read_xlsx(file_name, data, header_names):
     headers = [_clean_header(v) for v in values]
     notes = []
     if len(book.sheets) > 1:
-        notes.append(f"工作簿有 {len(book.sheets)} 个工作表，只读取“{name}”。")
+        notes.append(
+            _("工作簿有 %(sheets)s 个工作表，只读取“%(sheet)s”。")
+            % {"sheets": len(book.sheets), "sheet": name}
+        )
     return Table(
         "xlsx",
         file_name,
@@ -310,8 +377,11 @@ def _header_sheet(book, header_names):
         if header is not None and _header_matches(header[1], header_names):
             return name, rows, header[1]
     raise TableError(
-        "找不到表头：工作表的第一行应是列名，至少包括“编号”“招聘机构”“岗位名称”"
-        "（与导出的文件相同）。"
+        _(
+            "找不到表头：工作表的第一行应是列名，至少包括%(headers)s"
+            "（与导出的文件相同）。"
+        )
+        % {"headers": required_headers()}
     )
 
 
@@ -319,7 +389,7 @@ def _sheet_rows(rows, headers, notes):
     """SheetRows of the data rows, streamed; the row limit is checked as
     they are read."""
     count = 0
-    formulas = False
+    formulas = noted_formulas = False
     for number, values, formula_columns in rows:
         cells, uncalculated = {}, []
         for index, header in enumerate(headers):
@@ -337,9 +407,10 @@ def _sheet_rows(rows, headers, notes):
             count += 1
             if count > MAX_ROWS:
                 _check_row_count(count)
-            if formulas and not any("公式" in note for note in notes):
+            if formulas and not noted_formulas:
+                noted_formulas = True
                 notes.append(
-                    "表格中有公式：按 Excel 保存的计算结果读取，不会重新计算公式。"
+                    _("表格中有公式：按 Excel 保存的计算结果读取，不会重新计算公式。")
                 )
             yield SheetRow(number, cells, uncalculated)
     if count == 0:
@@ -388,8 +459,10 @@ class _Workbook:
         names = set(archive.namelist())
         if "xl/workbook.xml" not in names:
             raise TableError(
-                "这个压缩文件不是 Excel 工作簿（缺少 xl/workbook.xml）。"
-                "请上传 Excel 保存的 .xlsx 文件。"
+                _(
+                    "这个压缩文件不是 Excel 工作簿（缺少 xl/workbook.xml）。"
+                    "请上传 Excel 保存的 .xlsx 文件。"
+                )
             )
         targets = {}
         if "xl/_rels/workbook.xml.rels" in names:
@@ -419,10 +492,7 @@ class _Workbook:
                     parser.Parse(chunk, False)
                 parser.Parse(b"", True)
         except _Forbidden:
-            raise TableError(
-                "Excel 文件中含有不允许的 XML 实体声明，已拒绝。"
-                "请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
-            ) from None
+            raise TableError(FORBIDDEN_XML) from None
         except (xml.parsers.expat.ExpatError, zipfile.BadZipFile, OSError, EOFError):
             raise TableError(CORRUPT) from None
 
@@ -573,10 +643,7 @@ class _Workbook:
                 parser.Parse(b"", True)
                 yield from pending
         except _Forbidden:
-            raise TableError(
-                "Excel 文件中含有不允许的 XML 实体声明，已拒绝。"
-                "请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
-            ) from None
+            raise TableError(FORBIDDEN_XML) from None
         except (xml.parsers.expat.ExpatError, zipfile.BadZipFile, OSError, EOFError):
             raise TableError(CORRUPT) from None
 
@@ -637,8 +704,10 @@ def _open_zip(data):
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError) as error:
         raise TableError(
-            "Excel 文件已损坏（压缩结构不完整），无法打开。"
-            "请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
+            _(
+                "Excel 文件已损坏（压缩结构不完整），无法打开。"
+                "请在 Excel 中重新打开并另存为 .xlsx 后再上传。"
+            )
         ) from error
     inflated = sum(member.file_size for member in members)
     bomb = inflated > MAX_INFLATED_BYTES or any(
@@ -648,9 +717,14 @@ def _open_zip(data):
     )
     if bomb:
         raise TableError(
-            f"文件解压后将有 {inflated / 1024 / 1024:,.0f} MB，远超正常表格，"
-            "疑似“压缩炸弹”，已拒绝（未解压）。请上传 Excel 正常保存的表格。"
+            _(
+                "文件解压后将有 %(megabytes)s MB，远超正常表格，"
+                "疑似“压缩炸弹”，已拒绝（未解压）。请上传 Excel 正常保存的表格。"
+            )
+            % {"megabytes": f"{inflated / 1024 / 1024:,.0f}"}
         )
     if any(member.flag_bits & 0x1 for member in members):
-        raise TableError("这个压缩文件设置了密码，无法读取。请去掉密码后另存再上传。")
+        raise TableError(
+            _("这个压缩文件设置了密码，无法读取。请去掉密码后另存再上传。")
+        )
     return archive
