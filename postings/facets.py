@@ -14,9 +14,14 @@ FACET_SHOWN = 8
 
 @dataclass(frozen=True)
 class FacetOption:
-    value: str
+    value: str  # what the link carries
     count: int
     selected: bool
+    label: str = ""  # what the page shows, when not the value itself
+
+    @property
+    def shown(self):
+        return self.label or self.value
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,15 @@ def _education(filterset, per_floor):
     is at or below it, or unstated."""
     selected = filterset.form.cleaned_data.get("education") or []
     options, running = [], per_floor.get(None, 0)
+    # The link carries the level's Chinese name in every language ("本科");
+    # the page shows its label in the page's language.
     for value, label in Education.choices:
         running += per_floor.get(value, 0)
-        options.append(FacetOption(label, running, value in selected))
+        options.append(
+            FacetOption(
+                Education.parameter_of(value), running, value in selected, label
+            )
+        )
     return options
 
 

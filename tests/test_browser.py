@@ -784,3 +784,69 @@ def test_hr_reorders_duties_by_arrows_and_drag_and_adds_one_without_a_number(
         (4, "完成领导交办的其他工作。"),
     ]
     assert violations == []
+
+
+def test_candidate_switches_to_english_filters_and_subscribes(new_page, site, settings):
+    """The same board in English: chrome, filters, chips, a posting and the
+    subscribe flow, while the postings keep their own (Chinese) words."""
+    from postings.models import AlertSubscription
+
+    from .smtp import link_to, smtp_server, use_smtp
+
+    with smtp_server() as (inbox, port):
+        use_smtp(settings, port, site_url=site)
+        page = new_page()
+        violations = csp_violations(page)
+        page.goto(site)
+        page.get_by_role("link", name="English").click()
+        page.wait_for_url(f"{site}/en/")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert total(page) == 77
+
+        education = page.get_by_label("Highest education")
+        expect(education.locator('option[value="本科"]')).to_contain_text(
+            "Bachelor's degree"
+        )
+        education.select_option("本科")
+        page.wait_for_url(re.compile(r"/en/\?.*education="))
+        # The link carries the level's Chinese name, as on the Chinese page.
+        assert dict(parse_qsl(urlsplit(page.url).query))["education"] == "本科"
+        page.get_by_role("group", name="Province").get_by_role(
+            "checkbox", name=re.compile("新疆")
+        ).check()
+        page.wait_for_url(re.compile("province="))
+        assert total(page) > 0
+        expect(
+            page.get_by_role("link", name="Remove filter Province: 新疆")
+        ).to_be_visible()
+        shoot(page, "listing-english-desktop")
+
+        # A posting in English, then the same posting in Chinese.
+        first = titles(page)[0]
+        page.get_by_role("link", name=first).first.click()
+        expect(page.get_by_role("heading", level=2, name="Duties")).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_have_text(first)
+        english_path = urlsplit(page.url).path
+        page.get_by_role("link", name="简体中文").click()
+        page.wait_for_url(re.compile(r"/postings/\d+/$"))
+        assert f"/en{urlsplit(page.url).path}" == english_path
+        expect(page.get_by_role("heading", level=2, name="岗位职责")).to_be_visible()
+        page.go_back()
+        page.go_back()
+
+        page.get_by_role("link", name="Subscribe to this search").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Subscribe to this search"
+        )
+        page.get_by_label("Email").fill("li@example.com")
+        page.get_by_label("Weekly").check()
+        page.get_by_role("button", name="Subscribe", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+        [message] = inbox.messages
+        assert "Please confirm" in str(message["Subject"])
+        page.goto(link_to(message, "/en/alerts/confirm/"))
+        page.get_by_role("button", name="Confirm subscription").click()
+        subscription = AlertSubscription.objects.get()
+        assert subscription.is_confirmed and subscription.language == "en"
+        assert subscription.frequency == "weekly"
+        assert violations == []
