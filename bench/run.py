@@ -322,6 +322,7 @@ def main():
     postgres = Postgres()
     workdir = Path(tempfile.mkdtemp(prefix="jobboard-bench."))
     servers = []
+    finished = False
     results = {
         "started": datetime.now().isoformat(timespec="seconds"),
         "size": SIZE,
@@ -463,11 +464,18 @@ def main():
                 )
 
         results["imports"] = measure_imports(env, workdir)
+        finished = True
     finally:
         for server in servers:
             server.stop()
         postgres.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if finished:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            # What went wrong is in the servers' logs: keep them.
+            for server_log in sorted(workdir.glob("*.log")):
+                log(f"{server_log} (last lines):")
+                print("\n".join(server_log.read_text().splitlines()[-40:]))
 
     results["finished"] = datetime.now().isoformat(timespec="seconds")
     # Each board size keeps its latest run, so a 100,000 run does not
