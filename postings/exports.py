@@ -378,8 +378,17 @@ def iter_json(row_iter):
     yield "\n]\n"
 
 
+# Rows per sheet. Each sheet is one member of the workbook's zip archive, and
+# the plain zip format holds members of up to 4 GB: at a few kilobytes of
+# XML per posting, 200,000 rows stay well under it, so a workbook of every
+# posting (a million) is a plain zip that Excel and LibreOffice open. It
+# also stays under Excel's 1,048,576 rows per sheet.
+SHEET_ROWS = 200_000
+
+
 def write_xlsx(row_iter, target, *, internal=False):
-    """An .xlsx workbook with a bold, frozen, filterable header row.
+    """An .xlsx workbook with a bold, frozen, filterable header row on each
+    sheet: one sheet, or one per SHEET_ROWS rows ("招聘岗位", "招聘岗位 2", …).
 
     XlsxWriter's constant-memory mode flushes each row to disk as it is
     written, so memory does not grow with the number of rows.
@@ -391,23 +400,35 @@ def write_xlsx(row_iter, target, *, internal=False):
             "constant_memory": True,
             "strings_to_urls": False,
             "strings_to_formulas": False,
+            # Should one sheet still pass 4 GB (postings of very long
+            # text), ZIP64 records hold it; they are written only for a
+            # member that needs them, so other workbooks are plain zips.
+            "use_zip64": True,
         },
     )
-    sheet = workbook.add_worksheet(gettext("招聘岗位"))
     header = workbook.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     top = workbook.add_format({"valign": "top"})
     date = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
     stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
-    for index, ((key, _), title) in enumerate(
-        zip(cols, headers(internal), strict=True)
-    ):
-        sheet.set_column(index, index, _WIDTHS.get(key, 12))
-        sheet.write_string(0, index, title, header)
-    sheet.freeze_panes(1, 0)
+    titles = headers(internal)
+    name = gettext("招聘岗位")
 
-    last_row = 0
-    for last_row, row in enumerate(row_iter, start=1):
+    def new_sheet(number):
+        sheet = workbook.add_worksheet(name if number == 1 else f"{name} {number}")
+        for index, ((key, _), title) in enumerate(zip(cols, titles, strict=True)):
+            sheet.set_column(index, index, _WIDTHS.get(key, 12))
+            sheet.write_string(0, index, title, header)
+        sheet.freeze_panes(1, 0)
+        return sheet
+
+    sheets, sheet, last_row = 1, new_sheet(1), 0
+    for row in row_iter:
+        if last_row == SHEET_ROWS:
+            sheet.autofilter(0, 0, last_row, len(cols) - 1)
+            sheets += 1
+            sheet, last_row = new_sheet(sheets), 0
+        last_row += 1
         for index, (key, _) in enumerate(cols):
             value = row[key]
             if value is None or value == "" or value == []:

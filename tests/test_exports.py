@@ -5,6 +5,7 @@ import io
 import json
 import shutil
 import subprocess
+import zipfile
 from io import StringIO
 from urllib.parse import unquote
 
@@ -181,6 +182,54 @@ def test_xlsx_opens_in_libreoffice(client, seeded, tmp_path, libreoffice):
         "综合服务经理",
     ]
     assert table[2][HEADERS.index("招聘人数")] == "35"
+
+
+def test_a_large_workbook_is_split_into_sheets_that_libreoffice_opens(
+    client, seeded, tmp_path, libreoffice, monkeypatch
+):
+    # Every posting of a million-posting board in one sheet is over 4 GB of
+    # XML, past the plain zip format's limit; the export starts a sheet per
+    # SHEET_ROWS rows instead (lowered here so that two postings need two).
+    monkeypatch.setattr(exports, "SHEET_ROWS", 1)
+    _, body = download(client, "xlsx", {"province": "新疆"})
+    source = tmp_path / "postings.xlsx"
+    source.write_bytes(body)
+    book = openpyxl.load_workbook(source, read_only=True)
+    assert book.sheetnames == ["招聘岗位", "招聘岗位 2"]
+    titles = [
+        [
+            row[HEADERS.index("岗位名称")]
+            for row in book[name].iter_rows(values_only=True)
+        ]
+        for name in book.sheetnames
+    ]
+    assert titles == [
+        ["岗位名称", "客户经理（公司/个人）"],
+        ["岗位名称", "综合服务经理"],
+    ]
+    converted = libreoffice(
+        source, "csv:Text - txt - csv (StarCalc):44,34,76,1", tmp_path
+    )
+    table = list(csv.reader(converted.open(encoding="utf-8", newline="")))
+    assert [row[HEADERS.index("岗位名称")] for row in table] == titles[0]
+
+
+def test_a_sheet_past_the_zip_limit_is_still_written(client, seeded, monkeypatch):
+    # Should one sheet pass 4 GB anyway, ZIP64 records hold it rather than
+    # the export failing (the limit is lowered so that a small sheet passes
+    # it). Excel and openpyxl read them; LibreOffice 7.4 does not, which is
+    # why sheets are kept small in the first place.
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1024)
+    _, body = download(client, "xlsx", {"province": "新疆"})
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        member = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert member.file_size > 1024
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [row[HEADERS.index("岗位名称")] for row in rows[1:]] == [
+        "客户经理（公司/个人）",
+        "综合服务经理",
+    ]
 
 
 # --- Formula injection ---------------------------------------------------------------
