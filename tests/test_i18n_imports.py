@@ -5,20 +5,17 @@ The uploaded table stays in its own format: its Chinese headers and
 workflow status names are read the same whichever language the page is in.
 """
 
-import io
-
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from postings import exports
 from postings.access import EDITOR
 from postings.importers import plans, tables
 from postings.models import Posting
 
 from .test_admin_imports import staff
+from .test_admin_imports import workbook as admin_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +34,7 @@ def xinjiang_postings():
 
 
 def workbook(edits=()):
-    buffer = io.BytesIO()
-    queryset = xinjiang_postings()
-    exports.write_xlsx(exports.rows(queryset, internal=True), buffer, internal=True)
-    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
-    sheet = book.active
-    column = {cell.value: cell.column for cell in sheet[1]}
-    for (row, header), value in dict(edits).items():
-        sheet.cell(row, column[header]).value = value
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return admin_workbook(xinjiang_postings(), edits)
 
 
 def preview(client, url, data, name="新疆招聘表.xlsx"):
