@@ -573,7 +573,6 @@ class PostingAdmin(PostingImportAdminMixin, InstitutionScopedAdmin):
         ),
     )
     object_history_template = "admin/postings/posting/object_history.html"
-    object_history_list_template = "admin/postings/posting/object_history_list.html"
 
     @admin.display(description=gettext_lazy("招聘机构 / 部门"), ordering="institution")
     def organisation(self, obj):
