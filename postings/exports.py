@@ -378,11 +378,12 @@ def iter_json(row_iter):
     yield "\n]\n"
 
 
-# Rows per sheet. Each sheet is one member of the workbook's zip archive, and
-# the plain zip format holds members of up to 4 GB: at a few kilobytes of
-# XML per posting, 200,000 rows stay well under it, so a workbook of every
-# posting (a million) is a plain zip that Excel and LibreOffice open. It
-# also stays under Excel's 1,048,576 rows per sheet.
+# Rows per sheet. Each sheet is one member of the workbook's zip archive,
+# and Python's zipfile writes a plain member only up to 2 GB (ZIP64_LIMIT).
+# A posting is about 2.4 KB of sheet XML, so one sheet of 900,000 passes it;
+# 200,000 rows (about 470 MB) stay well under, so a workbook of a million
+# postings is a plain zip that Excel and LibreOffice open. It also stays
+# under Excel's 1,048,576 rows per sheet.
 SHEET_ROWS = 200_000
 
 
@@ -400,7 +401,7 @@ def write_xlsx(row_iter, target, *, internal=False):
             "constant_memory": True,
             "strings_to_urls": False,
             "strings_to_formulas": False,
-            # Should one sheet still pass 4 GB (postings of very long
+            # Should one sheet still pass 2 GB (postings of very long
             # text), ZIP64 records hold it; they are written only for a
             # member that needs them, so other workbooks are plain zips.
             "use_zip64": True,

@@ -187,8 +187,8 @@ def test_xlsx_opens_in_libreoffice(client, seeded, tmp_path, libreoffice):
 def test_a_large_workbook_is_split_into_sheets_that_libreoffice_opens(
     client, seeded, tmp_path, libreoffice, monkeypatch
 ):
-    # Every posting of a million-posting board in one sheet is over 4 GB of
-    # XML, past the plain zip format's limit; the export starts a sheet per
+    # Every posting of a million-posting board in one sheet is over 2 GB of
+    # XML, past the plain zip member's limit; the export starts a sheet per
     # SHEET_ROWS rows instead (lowered here so that two postings need two).
     monkeypatch.setattr(exports, "SHEET_ROWS", 1)
     _, body = download(client, "xlsx", {"province": "新疆"})
@@ -215,7 +215,7 @@ def test_a_large_workbook_is_split_into_sheets_that_libreoffice_opens(
 
 
 def test_a_sheet_past_the_zip_limit_is_still_written(client, seeded, monkeypatch):
-    # Should one sheet pass 4 GB anyway, ZIP64 records hold it rather than
+    # Should one sheet pass 2 GB anyway, ZIP64 records hold it rather than
     # the export failing (the limit is lowered so that a small sheet passes
     # it). Excel and openpyxl read them; LibreOffice 7.4 does not, which is
     # why sheets are kept small in the first place.
