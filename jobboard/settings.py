@@ -160,6 +160,19 @@ if _CACHE not in _CACHE_BACKENDS:
         f"DJANGO_CACHE must be one of {', '.join(_CACHE_BACKENDS)}"
     )
 CACHES = {"default": _CACHE_BACKENDS[_CACHE]}
+# Pages each app process also keeps in its own memory, in front of a shared
+# cache in another process (the database, Redis), so serving one needs no
+# round trip; 0 keeps none. The per-process memory cache needs no copy.
+PAGE_MEMO_ENTRIES = int(
+    os.environ.get(
+        "DJANGO_PAGE_MEMO_ENTRIES", "0" if _CACHE in ("locmem", "dummy") else "500"
+    )
+)
+# Seconds an app process may go without reading the change log
+# (postings/changes.py) before a request reads it: the bound on how soon an
+# edit shows on every public page in every process. Reading it on every
+# request would cost each cached page a round trip to the database.
+BOARD_FRESHNESS = float(os.environ.get("DJANGO_BOARD_FRESHNESS", "1"))
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

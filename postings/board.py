@@ -8,8 +8,9 @@ cost milliseconds. Each app process keeps one Board:
 
 - it is loaded once (a few seconds at a million postings) and then kept
   current from the change log (postings.changes): before a request reads
-  it, the log's new entries are applied, so a change is on the next page in
-  every process;
+  it, the log's new entries are applied (read at most every
+  settings.BOARD_FRESHNESS seconds), so a change is on every page in every
+  process within that bound;
 - its columns come from PostingFilter's declarations (postings.filters): a
   filter names the field it reads, and the board loads that field, straight
   from the posting, through a foreign key, or through an item table;
@@ -28,10 +29,12 @@ posting each), so a million postings take some 200 MB per process.
 import datetime
 import itertools
 import threading
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Q
 
@@ -555,6 +558,7 @@ class Board:
 
     def load(self):
         with self.lock:
+            self.read_at = time.monotonic()
             self.position = self.reader.start()
             # Changes up to here are in what is loaded; a page built before
             # it cannot be checked against them.
@@ -1055,9 +1059,20 @@ class Board:
 
     # Keeping current ------------------------------------------------------------------
 
+    def catch_up(self, within):
+        """sync(), unless the log was read less than ``within`` seconds ago.
+
+        Reading the log is a round trip to the database on every request;
+        bounding how old this process's view may be takes it off the cached
+        pages' path (a cached hit then needs no database at all)."""
+        if within <= 0 or time.monotonic() - self.read_at >= within:
+            self.sync()
+
     def sync(self):
         """Apply the change log's new entries."""
         with self.lock:
+            # Before the read: it sees every change committed before now.
+            self.read_at = time.monotonic()
             entries = self.reader.new_entries()
             if not entries:
                 return
@@ -1377,14 +1392,16 @@ _board_lock = threading.Lock()
 
 
 def current():
-    """This process's board, loaded on first use and brought up to date."""
+    """This process's board, loaded on first use and brought up to date:
+    it has applied every change committed more than
+    ``settings.BOARD_FRESHNESS`` seconds ago."""
     global _board
     if _board is None:
         with _board_lock:
             if _board is None:
                 _board = Board()
                 return _board
-    _board.sync()
+    _board.catch_up(settings.BOARD_FRESHNESS)
     return _board
 
 

@@ -16,10 +16,14 @@ depends on is its Dependency:
 - an institution's or department's page depends on its employer's postings,
   institutions and departments; reference pages only on reference texts.
 
-So an HR edit refreshes exactly the pages that could show it, on the very
-next request in every process, and other employers' pages, other postings'
-pages and reference pages stay cached. Keys carry the date, because a
-posting leaves the listing when its deadline passes with no row changing.
+So an HR edit refreshes exactly the pages that could show it, and other
+employers' pages, other postings' pages and reference pages stay cached. It
+shows in every process within settings.BOARD_FRESHNESS seconds (one): a
+process reads the change log at most that often, so a hit on a page it
+holds in its own memory (settings.PAGE_MEMO_ENTRIES, in front of a shared
+cache in another process) needs no round trip at all. Keys carry the date,
+because a posting leaves the listing when its deadline passes with no row
+changing.
 
 A page that is missing or stale is built once: concurrent requests for it
 wait for that build (in this process and, through a lock in the shared
@@ -28,13 +32,17 @@ cache, in others) instead of all building it.
 
 import hashlib
 import logging
+import pickle
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.http import QueryDict
 from django.utils import timezone
 
 from . import board
@@ -236,13 +244,19 @@ def listing_page(request, **kwargs):
     """The listing's dependency, keyed by the parameters it understands
     (normalised), so junk parameters share a page; None for invalid input,
     which the view answers (uncached) with its error page."""
-    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
+    return _listing_dependency(request.GET.urlencode(), timezone.localdate())
+
+
+@lru_cache(maxsize=512)
+def _listing_dependency(query_string, date):
+    # Validating a filter's parameters is a form's work (a millisecond, more
+    # than the rest of a cached hit); it depends on the query string alone,
+    # so each one is validated once per day and process. The filterset is
+    # only read afterwards (could_show), so requests share it.
+    filterset = PostingFilter(QueryDict(query_string), queryset=Posting.objects.none())
     if not filterset.is_valid():
         return None
-    request.listing_filterset = filterset  # the view reads the same parameters
-    return ListingDependency(
-        filterset, timezone.localdate(), key=filterset.query().urlencode()
-    )
+    return ListingDependency(filterset, date, key=filterset.query().urlencode())
 
 
 def posting_page(request, pk, **kwargs):
@@ -280,6 +294,13 @@ def _is_staff(request):
         return False
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def _caching_off():
+    """With Django's dummy cache nothing is stored, so there is no build to
+    wait for: concurrent requests for a page each build it, as they would
+    without this decorator, instead of queueing behind one another."""
+    return isinstance(caches[DEFAULT_CACHE_ALIAS], DummyCache)
 
 
 def page_key(request, dependency):
@@ -323,30 +344,104 @@ class _Builds:
 _builds = _Builds()
 
 
+class _ProcessPages:
+    """The pages this process served last, kept in its own memory in front
+    of an out-of-process shared cache (database, Redis), so a hit needs no
+    round trip. Each copy carries the change-log position it was built at
+    and is checked against the board exactly as the shared cache's copy is;
+    a copy gone stale falls through to the shared cache, whose copy another
+    process may have rebuilt. Kept pickled, as any cache keeps them: each
+    hit gets its own response object for the middleware to add headers to.
+    ``settings.PAGE_MEMO_ENTRIES`` pages (0: none)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pages = OrderedDict()
+
+    def get(self, key, current):
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            self._pages.move_to_end(key)
+        generation, position, gaps, pickled = found
+        if generation != current.generation:
+            return None  # names changed, or the board reloaded: ask the cache
+        return position, gaps, pickled
+
+    def put(self, key, current, position, gaps, response):
+        if settings.PAGE_MEMO_ENTRIES <= 0:
+            return
+        pickled = pickle.dumps(response, pickle.HIGHEST_PROTOCOL)
+        self._keep(key, (current.generation, position, gaps, pickled))
+
+    def restamp(self, key, current, pickled):
+        """Mark a copy that the changes since could not affect as seen at the
+        board's position, so later hits check fewer changes."""
+        self._keep(key, (current.generation, current.position, current.gaps(), pickled))
+
+    def _keep(self, key, entry):
+        size = settings.PAGE_MEMO_ENTRIES
+        with self._lock:
+            self._pages[key] = entry
+            self._pages.move_to_end(key)
+            while len(self._pages) > size:
+                self._pages.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._pages.clear()
+
+
+process_pages = _ProcessPages()
+
+
+def _lookup(key, dependency, current):
+    """A stored response for ``key`` that no change since can affect, from
+    this process's memory or else the shared cache; None when there is none."""
+    remembered = process_pages.get(key, current)
+    if remembered is not None:
+        position, gaps, pickled = remembered
+        good, seen = _still_good((position, gaps, None), dependency, current)
+        if good:
+            if seen >= REFRESH_AFTER:
+                process_pages.restamp(key, current, pickled)
+            return pickle.loads(pickled)  # pickled by this process, above
+    stored = _safely(cache.get, key)
+    if stored is None:
+        return None
+    good, seen = _still_good(stored, dependency, current)
+    if not good:
+        return None
+    if seen >= REFRESH_AFTER:
+        _store(key, current, stored[2])
+    else:
+        process_pages.put(key, current, stored[0], stored[1], stored[2])
+    return stored[2]
+
+
 def cache_public_page(view, depends_on=whole_board):
     """Serve anonymous GETs of ``view`` from the cache while no change since
     could affect them (``depends_on(request, **kwargs)`` says what can).
 
-    Errors and uncacheable responses are never stored. A hit costs one
-    round trip to the cache and the board's catching up on the log.
+    Errors and uncacheable responses are never stored. A hit on a page this
+    process holds costs no round trip (the board reads the change log at most
+    every ``settings.BOARD_FRESHNESS`` seconds); any other hit costs one, to
+    the shared cache.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or _is_staff(request):
+        if request.method != "GET" or _is_staff(request) or _caching_off():
             return view(request, *args, **kwargs)
         dependency = depends_on(request, **kwargs)
         if dependency is None:
             return view(request, *args, **kwargs)
         current = board.for_request(request)
         key = page_key(request, dependency)
-        stored = _safely(cache.get, key)
-        if stored is not None:
-            good, seen = _still_good(stored, dependency, current)
-            if good:
-                if seen >= REFRESH_AFTER:
-                    _store(key, current, stored[2])
-                return _answer(stored[2], "hit")
+        found = _lookup(key, dependency, current)
+        if found is not None:
+            return _answer(found, "hit")
         return _build_once(
             key, dependency, current, lambda: view(request, *args, **kwargs)
         )
@@ -359,8 +454,11 @@ def _answer(response, how):
     return response
 
 
-def _store(key, current, response):
-    _safely(cache.set, key, (current.position, current.gaps(), response), PAGE_TIMEOUT)
+def _store(key, current, response, position=None, gaps=None):
+    if position is None:
+        position, gaps = current.position, current.gaps()
+    _safely(cache.set, key, (position, gaps, response), PAGE_TIMEOUT)
+    process_pages.put(key, current, position, gaps, response)
 
 
 def _build_once(key, dependency, current, build):
@@ -368,9 +466,9 @@ def _build_once(key, dependency, current, build):
     try:
         with lock:
             # Another thread may have built it while this one waited.
-            stored = _safely(cache.get, key)
-            if stored is not None and _still_good(stored, dependency, current)[0]:
-                return _answer(stored[2], "hit")
+            found = _lookup(key, dependency, current)
+            if found is not None:
+                return _answer(found, "hit")
             building = f"{key}:building"
             # False: another process holds the build. None: the cache is
             # unavailable, so no one can, and there is nothing to wait for.
@@ -384,7 +482,7 @@ def _build_once(key, dependency, current, build):
                 if response.status_code == 200 and not response.streaming:
                     if callable(getattr(response, "render", None)):
                         response = response.render()
-                    _safely(cache.set, key, (position, gaps, response), PAGE_TIMEOUT)
+                    _store(key, current, response, position, gaps)
                     response = _answer(response, "miss")
                 return response
             finally:

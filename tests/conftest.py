@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from postings import board
+from postings import board, caching
 from postings.models import (
     Department,
     Duty,
@@ -44,6 +44,10 @@ def _fast_and_plain_settings(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     }
+    settings.PAGE_MEMO_ENTRIES = 0
+    # Every request reads the change log, so a test's write shows on its
+    # next request; the production bound has its own tests (test_caching.py).
+    settings.BOARD_FRESHNESS = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {
@@ -68,8 +72,10 @@ def _fresh_board():
     production (the change log rolls back with them): start each test
     with a board loaded from what the test's database holds."""
     board.reset()
+    caching.process_pages.clear()
     yield
     board.reset()
+    caching.process_pages.clear()
 
 
 def import_seeds():

@@ -2,6 +2,7 @@
 affect them, kept when a change cannot, built once on a miss."""
 
 import datetime
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -309,7 +310,13 @@ def _in_fresh_process(code, environment):
     import subprocess
     import sys
 
-    ours = ("DJANGO_CACHE", "DJANGO_CACHE_MAX_ENTRIES", "REDIS_URL")
+    ours = (
+        "DJANGO_CACHE",
+        "DJANGO_CACHE_MAX_ENTRIES",
+        "DJANGO_PAGE_MEMO_ENTRIES",
+        "DJANGO_BOARD_FRESHNESS",
+        "REDIS_URL",
+    )
     env = {k: v for k, v in os.environ.items() if k not in ours}
     env.update(
         environment, DJANGO_SETTINGS_MODULE="jobboard.settings", DJANGO_SECRET_KEY="x"
@@ -375,3 +382,125 @@ def test_a_hit_on_the_shared_database_cache_is_two_queries(
     after = listing(client)
     assert after["X-Page-Cache"] == "miss"
     assert "共享缓存岗位（已更新）" in after.content.decode()
+
+
+# --- Each process's own copies, and the freshness bound -----------------------------
+
+
+@pytest.fixture
+def shared_database_cache(settings):
+    """What several app servers share, with each process's own copies on and
+    the production freshness bound."""
+    call_command("createcachetable", "test_page_cache", verbosity=0)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_page_cache",
+        }
+    }
+    cache.clear()
+    settings.PAGE_MEMO_ENTRIES = 100
+    settings.BOARD_FRESHNESS = 0.5
+    yield settings
+    cache.clear()
+
+
+def test_a_page_this_process_holds_is_served_without_the_database(
+    client, shared_database_cache, make_posting, django_assert_num_queries
+):
+    make_posting(title="本进程缓存岗位")
+    first = listing(client)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        hits = [listing(client), listing(client)]
+    assert [hit["X-Page-Cache"] for hit in hits] == ["hit", "hit"]
+    assert hits[0].content == hits[1].content == first.content
+    # Each hit is its own response, for the middleware to add headers to.
+    assert hits[0] is not hits[1]
+    assert "Content-Security-Policy" in hits[1]
+
+
+def test_an_edit_shows_on_every_page_within_the_freshness_bound(
+    client, shared_database_cache, make_posting, django_assert_num_queries
+):
+    posting = make_posting(title="时限前的标题")
+    page = posting.get_absolute_url()
+    for url in (page, reverse("postings:posting_list")):
+        client.get(url)
+    posting.title = "时限后的标题"
+    posting.save()
+    edited = time.monotonic()
+    # Within the bound the process has not read the change log: no query.
+    with django_assert_num_queries(0):
+        client.get(page)
+    time.sleep(max(0, edited + settings.BOARD_FRESHNESS - time.monotonic()))
+    for url in (page, reverse("postings:posting_list")):
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss", url
+        assert "时限后的标题" in response.content.decode(), url
+        assert "时限前的标题" not in response.content.decode(), url
+
+
+def test_a_stale_copy_gives_way_to_the_one_another_process_rebuilt(
+    client, shared_database_cache, make_posting, monkeypatch
+):
+    shared_database_cache.BOARD_FRESHNESS = 0
+    posting = make_posting(title="另一进程之前")
+    listing(client)
+    ours = caching.process_pages
+    posting.title = "另一进程重建"
+    posting.save()
+    # Another app process (its own copies, the same shared cache) rebuilds it.
+    monkeypatch.setattr(caching, "process_pages", caching._ProcessPages())
+    assert listing(client)["X-Page-Cache"] == "miss"
+    # Back in this process, whose own copy is stale: the shared one is served.
+    monkeypatch.setattr(caching, "process_pages", ours)
+    monkeypatch.setattr(caching, "_build_once", None)  # no build may happen
+    response = listing(client)
+    assert response["X-Page-Cache"] == "hit"
+    assert "另一进程重建" in response.content.decode()
+
+
+def test_with_caching_off_concurrent_requests_build_at_once(db, settings):
+    # Nothing is stored, so nothing is worth waiting for: two requests for
+    # the same page must be building it at the same time.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
+    both_building = threading.Barrier(2, timeout=5)
+
+    def view(request):
+        both_building.wait()
+        return HttpResponse("无缓存")
+
+    cached = caching.cache_public_page(view, depends_on=caching.reference_page)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(lambda _: cached(RequestFactory().get("/reference/")), range(2))
+        )
+    assert [answer.content.decode() for answer in answers] == ["无缓存"] * 2
+    assert all("X-Page-Cache" not in answer for answer in answers)
+
+
+@pytest.mark.parametrize(
+    "environment, kept",
+    [
+        ({}, 0),  # the per-process memory cache needs no second copy
+        ({"DJANGO_CACHE": "dummy"}, 0),
+        ({"DJANGO_CACHE": "database"}, 500),
+        ({"DJANGO_CACHE": "redis"}, 500),
+        ({"DJANGO_CACHE": "database", "DJANGO_PAGE_MEMO_ENTRIES": "0"}, 0),
+    ],
+)
+def test_each_process_keeps_copies_only_in_front_of_a_shared_cache(environment, kept):
+    code = "from django.conf import settings; print(settings.PAGE_MEMO_ENTRIES)"
+    assert int(_in_fresh_process(code, environment)) == kept
+
+
+@pytest.mark.parametrize(
+    "environment, seconds",
+    [({}, 1.0), ({"DJANGO_BOARD_FRESHNESS": "0"}, 0.0)],
+)
+def test_the_freshness_bound_comes_from_the_environment(environment, seconds):
+    code = "from django.conf import settings; print(settings.BOARD_FRESHNESS)"
+    assert float(_in_fresh_process(code, environment)) == seconds
