@@ -1,3 +1,4 @@
+import copy
 import functools
 import json
 import re
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -100,10 +101,7 @@ class BoardResult:
             offset=offset,
             limit=max(0, stop - offset),
         )
-        postings = in_order(Posting.objects.for_listing(), ids)
-        if self.candidate:
-            # What the checks read beyond the card (required certificates).
-            prefetch_related_objects(postings, "posting_certificates__certificate")
+        postings = listed_postings(ids, self.board)
         return with_cards(
             postings,
             self.board,
@@ -116,6 +114,32 @@ def in_order(queryset, ids):
     """The postings with these ids, in this order, in one query."""
     found = queryset.filter(pk__in=ids).in_bulk()
     return [found[pk] for pk in ids if pk in found]
+
+
+def listed_postings(ids, current):
+    """The postings with these ids, in this order, as a card shows them.
+
+    Each is loaded from the database once per version (the board knows when
+    it, or a name it shows, last changed) and kept: loading a page's twenty
+    postings and their locations is most of an uncached listing's work, and
+    it changes only with an edit. Each caller gets its own shallow copies,
+    to set its card on."""
+    versions = {pk: current.version_of(pk) for pk in ids}
+    found = {}
+    for pk in ids:
+        kept = _listed.get((pk, versions[pk]))
+        if kept is not None:
+            found[pk] = kept
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        # With what a candidate's checks read beyond the card (required
+        # certificates), so marked listings are served from the same copies.
+        loaded = Posting.objects.for_listing().prefetch_related(
+            "posting_certificates__certificate"
+        )
+        for posting in loaded.filter(pk__in=missing):
+            found[posting.pk] = _listed.put((posting.pk, versions[posting.pk]), posting)
+    return [copy.copy(found[pk]) for pk in ids if pk in found]
 
 
 def without_empty_parameters(view):
@@ -162,12 +186,6 @@ class PostingListView(FilterView):
 
     def get_queryset(self):
         return Posting.objects.open_on(self.today)
-
-    def get_filterset(self, filterset_class):
-        # The page cache has read these parameters already.
-        return getattr(
-            self.request, "listing_filterset", None
-        ) or super().get_filterset(filterset_class)
 
     def get_filterset_kwargs(self, filterset_class):
         # Always bound: no parameters is a valid filter (every open posting).
@@ -263,9 +281,9 @@ class PostingListView(FilterView):
 
 
 class Rendered:
-    """HTML fragments kept by what they are made of: work that changes only
-    when the data does is done once, not on every request. Bounded, since
-    visitors choose the filters."""
+    """HTML fragments (or the postings they show) kept by what they are made
+    of: work that changes only when the data does is done once, not on every
+    request. Bounded, since visitors choose the filters."""
 
     def __init__(self, kept):
         self.kept = kept
@@ -289,6 +307,7 @@ class Rendered:
 
 _facet_boxes = Rendered(256)
 _cards = Rendered(5000)
+_listed = Rendered(5000)
 
 
 def facets_html(filterset, counts):
@@ -360,9 +379,7 @@ class PageOutOfRange(Exception):
 def posting_insights(request):
     """招聘概览: the listing's postings for the same query parameters, in
     charts and tables whose every slice links to the listing of it."""
-    filterset = getattr(request, "listing_filterset", None) or PostingFilter(
-        request.GET, queryset=Posting.objects.open_now()
-    )
+    filterset = PostingFilter(request.GET, queryset=Posting.objects.open_now())
     context = {"filterset": filterset}
     if not filterset.is_valid():
         context["errors"] = filter_errors(filterset)

@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from postings.models import (
@@ -122,6 +124,31 @@ def test_listing_query_count_does_not_depend_on_page_size(
         again = listing(client, per_page=50, province="新疆", q="客户")
     assert again.status_code == 200
     assert result_ids(again) == result_ids(response)
+
+
+def test_a_listing_loads_each_posting_once_per_version(
+    seeded, client, django_assert_num_queries
+):
+    listing(client, per_page=5)  # loads this process's board and the postings
+    with django_assert_num_queries(1):  # the change log alone
+        again = listing(client, per_page=5)
+    shown = [p.pk for p in again.context["posting_list"]]
+    edited = Posting.objects.get(pk=shown[0])
+    edited.title = "改过标题的岗位"
+    edited.save()
+    with CaptureQueriesContext(connection) as queries:
+        after = listing(client, per_page=5)
+    assert [p.pk for p in after.context["posting_list"]] == shown
+    assert after.context["posting_list"][0].title == "改过标题的岗位"
+    assert "改过标题的岗位" in after.content.decode()
+    # The board reads the edited posting's facts; the listing loads whole
+    # postings, and only the edited one again: the other four are kept.
+    loaded = [
+        q["sql"] for q in queries if '"postings_posting"."source_row"' in q["sql"]
+    ]
+    assert len(loaded) == 1
+    ids = re.search(r'"postings_posting"\."id" IN \(([^)]*)\)', loaded[0]).group(1)
+    assert ids.strip() == str(edited.pk)
 
 
 def test_chips_remove_one_value_each(seeded, client):
