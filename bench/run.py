@@ -472,7 +472,11 @@ def main():
         if finished:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
-            # What went wrong is in the servers' logs: keep them.
+            # What went wrong is in the servers' logs: keep them, and the
+            # figures measured before it.
+            partial = workdir / "results.partial.json"
+            partial.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+            log(f"Figures measured before the failure: {partial}")
             for server_log in sorted(workdir.glob("*.log")):
                 log(f"{server_log} (last lines):")
                 print("\n".join(server_log.read_text().splitlines()[-40:]))
