@@ -378,7 +378,7 @@ class _ProcessPages:
     def restamp(self, key, current, pickled):
         """Mark a copy that the changes since could not affect as seen at the
         board's position, so later hits check fewer changes."""
-        self._keep(key, (current.generation, current.position, current.gaps(), pickled))
+        self._keep(key, (current.generation, *current.stamp(), pickled))
 
     def _keep(self, key, entry):
         size = settings.PAGE_MEMO_ENTRIES
@@ -456,7 +456,7 @@ def _answer(response, how):
 
 def _store(key, current, response, position=None, gaps=None):
     if position is None:
-        position, gaps = current.position, current.gaps()
+        position, gaps = current.stamp()
     _safely(cache.set, key, (position, gaps, response), PAGE_TIMEOUT)
     process_pages.put(key, current, position, gaps, response)
 
@@ -477,7 +477,7 @@ def _build_once(key, dependency, current, build):
                 if waited is not None:
                     return _answer(waited, "hit")
             try:
-                position, gaps = current.position, current.gaps()
+                position, gaps = current.stamp()
                 response = build()
                 if response.status_code == 200 and not response.streaming:
                     if callable(getattr(response, "render", None)):

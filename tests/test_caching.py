@@ -4,7 +4,7 @@ affect them, kept when a change cannot, built once on a miss."""
 import datetime
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
 from django.conf import settings
@@ -504,3 +504,20 @@ def test_each_process_keeps_copies_only_in_front_of_a_shared_cache(environment, 
 def test_the_freshness_bound_comes_from_the_environment(environment, seconds):
     code = "from django.conf import settings; print(settings.BOARD_FRESHNESS)"
     assert float(_in_fresh_process(code, environment)) == seconds
+
+
+def test_a_cached_page_is_served_while_an_edit_is_being_applied(
+    client, shared_database_cache, make_posting
+):
+    make_posting(title="应用修改时的岗位")
+    assert listing(client)["X-Page-Cache"] == "miss"
+    current = board.current()
+    with ThreadPoolExecutor(1) as pool:
+        # This thread is applying changes: it holds the board's lock.
+        with current.lock:
+            asked = pool.submit(listing, client)
+            done, _ = wait([asked], timeout=5)
+        assert done, "the cached page waited for the edit being applied"
+    response = asked.result()
+    assert response["X-Page-Cache"] == "hit"
+    assert "应用修改时的岗位" in response.content.decode()
