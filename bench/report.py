@@ -461,7 +461,7 @@ def _method(r):
 
 - A throwaway PostgreSQL cluster (Debian's package) on the same machine, filled by
   `migrate`, `import_seeds` and `generate_postings` (the generated postings, their items,
-  search data and history).
+  search data and history), then `VACUUM ANALYZE`, as after any bulk load.
 - The app under gunicorn with `gunicorn.conf.py` and production settings (DEBUG off,
   {r["config"]["workers"]} gthread workers × {r["config"]["threads"]} threads), twice: **cached**, with the shared page cache
   (Django's database cache, as for several app servers, with each process's own copies
