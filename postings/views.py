@@ -101,10 +101,12 @@ class BoardResult:
             offset=offset,
             limit=max(0, stop - offset),
         )
-        postings = listed_postings(ids, self.board)
+        # Which version of each posting the board holds: the kept posting and
+        # its card are both keyed by it.
+        versions = {pk: self.board.version_of(pk) for pk in ids}
         return with_cards(
-            postings,
-            self.board,
+            listed_postings(ids, versions),
+            versions,
             search.terms(self.filterset.keyword),
             self.candidate,
         )
@@ -116,15 +118,14 @@ def in_order(queryset, ids):
     return [found[pk] for pk in ids if pk in found]
 
 
-def listed_postings(ids, current):
+def listed_postings(ids, versions):
     """The postings with these ids, in this order, as a card shows them.
 
-    Each is loaded from the database once per version (the board knows when
-    it, or a name it shows, last changed) and kept: loading a page's twenty
-    postings and their locations is most of an uncached listing's work, and
-    it changes only with an edit. Each caller gets its own shallow copies,
-    to set its card on."""
-    versions = {pk: current.version_of(pk) for pk in ids}
+    Each is loaded from the database once per version (``versions``, from the
+    board, which knows when it or a name it shows last changed) and kept:
+    loading a page's twenty postings and their locations is most of an
+    uncached listing's work, and it changes only with an edit. Each caller
+    gets its own shallow copies, to set its card on."""
     found = {}
     for pk in ids:
         kept = _listed.get((pk, versions[pk]))
@@ -335,16 +336,16 @@ def facets_html(filterset, counts):
     )
 
 
-def with_cards(postings, current, terms, candidate=None):
+def with_cards(postings, versions, terms, candidate=None):
     """Each posting with its card's HTML (``posting.card``), rendered once
-    per version of the posting (the board knows when it last changed),
-    search terms and verdict for the candidate, so a card is rendered again
-    only after an edit."""
+    per version of the posting (``versions``, from the board), search terms
+    and verdict for the candidate, so a card is rendered again only after an
+    edit."""
     for posting in postings:
         verdict = eligibility.check(posting, candidate).verdict if candidate else None
         key = (
             posting.pk,
-            current.version_of(posting.pk),
+            versions[posting.pk],
             tuple(terms),
             verdict,
             translation.get_language(),
