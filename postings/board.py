@@ -72,6 +72,8 @@ KEPT_KEYWORDS = 64  # keyword queries kept per process
 KEPT_CHANGES = 20_000  # recent changes, for the page cache to check against
 RELOAD_ABOVE = 5_000  # postings changed at once: reload rather than patch
 SMALL_RESULT = 20_000  # rows sorted directly rather than walked in order
+FEW_ROWS = 64  # postings edited at once whose item pairs are patched in place
+PAIR_SHIFT = 2**31  # a (row, code) pair as one sortable integer
 LOAD_CHUNK = 50_000
 
 
@@ -177,6 +179,20 @@ def _resolve(path):
     return ("field", first.attname)
 
 
+def _sorted_pairs(rows, codes):
+    """(rows, codes) of (posting row, value code) pairs, unique and sorted
+    by row: the order that lets an edit find a posting's pairs by bisection.
+    Code 0 (no value) and row -1 (a posting not on the board) are dropped."""
+    rows = np.asarray(rows, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    keep = (codes > 0) & (rows >= 0)
+    unique = np.unique(rows[keep] * PAIR_SHIFT + codes[keep])
+    return (
+        (unique // PAIR_SHIFT).astype(np.int32),
+        (unique % PAIR_SHIFT).astype(np.int32),
+    )
+
+
 class ValuesColumn:
     """The values a filter reads, for every posting: one code per posting,
     or (posting, code) pairs where a posting holds several."""
@@ -212,34 +228,52 @@ class ValuesColumn:
         return codes
 
     def set_pairs(self, rows, keys):
-        codes = self.code_keys(keys)
-        rows = np.asarray(rows, dtype=np.int64)
-        keep = codes > 0
-        unique = np.sort(rows[keep] * (2**31) + codes[keep])
-        if len(unique):
-            unique = unique[np.concatenate([[True], unique[1:] != unique[:-1]])]
-        self.pair_rows = (unique >> 31).astype(np.int32)
-        self.pair_codes = (unique & (2**31 - 1)).astype(np.int32)
-        self.pair_keys = None
+        self.pair_rows, self.pair_codes = _sorted_pairs(rows, self.code_keys(keys))
 
-    def remove_rows(self, rows):
-        keep = ~np.isin(self.pair_rows, rows)
-        self.pair_rows, self.pair_codes = self.pair_rows[keep], self.pair_codes[keep]
+    def replace_rows(self, rows, pair_rows, keys):
+        """Make the pairs of ``rows`` (sorted) the given ones.
 
-    def add_pairs(self, rows, keys):
-        codes = self.code_keys(keys)
-        keep = codes > 0
-        found = set(
-            zip(np.asarray(rows)[keep].tolist(), codes[keep].tolist(), strict=True)
-        )
-        if found:
-            new_rows, new_codes = zip(*sorted(found), strict=True)
-            self.pair_rows = np.concatenate(
-                [self.pair_rows, np.array(new_rows, np.int32)]
+        Pairs are kept sorted by row, so each edited posting's pairs are a
+        slice found by bisection: an edit at a million postings touches its
+        own pairs (in place when their number is unchanged, the usual case)
+        instead of scanning and rebuilding whole columns."""
+        new_rows, new_codes = _sorted_pairs(pair_rows, self.code_keys(keys))
+        rows = np.asarray(rows, dtype=self.pair_rows.dtype)  # see values_of
+        if len(rows) > FEW_ROWS:
+            kept = ~np.isin(self.pair_rows, rows)
+            self.pair_rows, self.pair_codes = _sorted_pairs(
+                np.concatenate([self.pair_rows[kept], new_rows]),
+                np.concatenate([self.pair_codes[kept], new_codes]),
             )
-            self.pair_codes = np.concatenate(
-                [self.pair_codes, np.array(new_codes, np.int32)]
-            )
+            return
+        starts = np.searchsorted(self.pair_rows, rows, "left")
+        ends = np.searchsorted(self.pair_rows, rows, "right")
+        new_starts = np.searchsorted(new_rows, rows, "left")
+        new_ends = np.searchsorted(new_rows, rows, "right")
+        if np.array_equal(ends - starts, new_ends - new_starts):
+            for start, end, new_start in zip(
+                starts.tolist(), ends.tolist(), new_starts.tolist(), strict=True
+            ):
+                self.pair_codes[start:end] = new_codes[
+                    new_start : new_start + end - start
+                ]
+            return
+        pieces_rows, pieces_codes, previous = [], [], 0
+        for start, end, new_start, new_end in zip(
+            starts.tolist(),
+            ends.tolist(),
+            new_starts.tolist(),
+            new_ends.tolist(),
+            strict=True,
+        ):
+            pieces_rows += [self.pair_rows[previous:start], new_rows[new_start:new_end]]
+            pieces_codes += [
+                self.pair_codes[previous:start],
+                new_codes[new_start:new_end],
+            ]
+            previous = end
+        self.pair_rows = np.concatenate([*pieces_rows, self.pair_rows[previous:]])
+        self.pair_codes = np.concatenate([*pieces_codes, self.pair_codes[previous:]])
 
     @property
     def codes(self):
@@ -277,8 +311,12 @@ class ValuesColumn:
         if not self.many:
             code = self.codes[row]
             return frozenset([values[code]]) if code else frozenset()
-        codes = self.pair_codes[self.pair_rows == row]
-        return frozenset(values[code] for code in codes.tolist())
+        # The row in the column's own type: a mixed search would convert the
+        # whole column first.
+        start, end = np.searchsorted(
+            self.pair_rows, np.array([row, row + 1], dtype=self.pair_rows.dtype)
+        )
+        return frozenset(values[code] for code in self.pair_codes[start:end].tolist())
 
 
 class InstitutionColumn(ValuesColumn):
@@ -413,6 +451,9 @@ class Change:
     before: Facts | None = None
     after: Facts | None = None
     position_after: int = 0  # the board's log position once it was applied
+    # When this process applied it (time.monotonic()): how long a page it
+    # affects has been out of date here (see caching, PAGE_STALE_FOR).
+    applied_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -1027,11 +1068,17 @@ class Board:
             if previous is None or len(changed_rows) > 2000 or sort == "title":
                 self._order_dirty.add(sort)
                 continue
+            new_keys = self.sort_keys(sort, changed_rows)
+            if (
+                len(changed_rows) <= FEW_ROWS
+                and bool(np.all(previous >= 0))
+                and _move_in_place(order, keys, changed_rows, previous, new_keys)
+            ):
+                continue
             known = previous >= 0
             places = np.searchsorted(keys, previous[known])
             order = np.delete(order, places)
             keys = np.delete(keys, places)
-            new_keys = self.sort_keys(sort, changed_rows)
             by_key = np.argsort(new_keys)
             new_keys, moved = new_keys[by_key], np.asarray(changed_rows)[by_key]
             at = np.searchsorted(keys, new_keys)
@@ -1223,13 +1270,12 @@ class Board:
         changed_rows = np.array(sorted(row_of.values()), dtype=np.int64)
         for column in self.columns.values():
             if column.many:
-                column.remove_rows(changed_rows)
                 items, posting_key, key = column.source[1:4]
                 pairs = items.objects.filter(
                     **{f"{posting_key}__in": alive}
                 ).values_list(posting_key, key)
                 pair_ids, keys = _pairs(pairs)
-                column.add_pairs(self.rows_of_ids(pair_ids), keys)
+                column.replace_rows(changed_rows, self.rows_of_ids(pair_ids), keys)
         self.rows.get("located")[changed_rows] = 0
         self._mark_located(alive)
         self.rows.get("to_confirm")[changed_rows] = 0
@@ -1285,8 +1331,9 @@ class Board:
 
     def changes_since(self, position, gaps=()):
         """Changes applied here that a page built at ``position`` (with
-        ``gaps``, the ids it was still missing) had not seen; None when this
-        board cannot tell (it was loaded later, or has forgotten them).
+        ``gaps``, the ids it was still missing) had not seen, newest first;
+        None when this board cannot tell (it was loaded later, or has
+        forgotten them).
 
         Each change is remembered once applied, with its posting's facts
         before and after, so this reads no column and needs only
@@ -1340,6 +1387,32 @@ class Board:
         read together, so a change being applied is in neither or in both."""
         with self.lock:
             return self.position, self.gaps()
+
+
+def _move_in_place(order, keys, rows, old_keys, new_keys):
+    """Move each of a few edited rows from its old key's place in a kept
+    order to its new key's, shifting only the entries between the two (an
+    edit that leaves the order alone writes one key). False, with nothing
+    changed, when a row is not where its old key says (then the caller
+    rebuilds the order's arrays)."""
+    places = np.searchsorted(keys, old_keys)
+    if np.any(places >= len(keys)) or not np.array_equal(keys[places], old_keys):
+        return False
+    for row, old_key, new_key in zip(
+        np.asarray(rows).tolist(), old_keys.tolist(), new_keys.tolist(), strict=True
+    ):
+        start = int(np.searchsorted(keys, old_key))
+        end = int(np.searchsorted(keys, new_key))  # its place, the row still in
+        if end > start + 1:  # moves later: the entries between move back one
+            order[start : end - 1] = order[start + 1 : end]
+            keys[start : end - 1] = keys[start + 1 : end]
+            start = end - 1
+        elif end < start:  # moves earlier: the entries between move on one
+            order[end + 1 : start + 1] = order[end:start]
+            keys[end + 1 : start + 1] = keys[end:start]
+            start = end
+        order[start], keys[start] = row, new_key
+    return True
 
 
 def _keys_by_row(keys, existing, row_of):

@@ -224,6 +224,63 @@ def test_kept_results_stay_exact_while_postings_change(seeded):
             assert_board_equals_sql(query)
 
 
+def board_arrays(current):
+    """What a board holds for its filters and orders, comparably."""
+    pairs = {
+        path: (column.pair_rows.tolist(), column.pair_codes.tolist())
+        for path, column in current.columns.items()
+        if column.many
+    }
+    orders = {sort: current.order(sort).tolist() for sort in board.SORT_KEYS}
+    return pairs, orders
+
+
+def test_edits_applied_one_by_one_leave_the_board_as_a_fresh_load(seeded):
+    """An edit patches only the edited postings' item pairs and moves them
+    within each kept order; the result is what loading the board anew gives."""
+    current = board.current()
+    for sort in board.SORT_KEYS:
+        current.order(sort)  # kept, so edits patch them
+    posting, other, third = Posting.objects.filter(
+        status=Posting.Status.PUBLISHED
+    ).order_by("pk")[10:13]
+    held = PostingLocation.objects.filter(posting=third)
+    elsewhere, further = Location.objects.exclude(
+        pk__in=held.values("location")
+    ).order_by("pk")[:2]
+    first_place = held.order_by("position").first()
+    edits = [
+        (posting, lambda: Posting.objects.filter(pk=posting.pk).update(headcount=97)),
+        (
+            other,
+            lambda: Posting.objects.filter(pk=other.pk).update(
+                closes_on=timezone.localdate() + datetime.timedelta(days=400)
+            ),
+        ),
+        # As many locations, another place; then one more; then none.
+        (
+            third,
+            lambda: PostingLocation.objects.filter(pk=first_place.pk).update(
+                location=elsewhere
+            ),
+        ),
+        (
+            third,
+            lambda: PostingLocation.objects.create(
+                posting=third, location=further, position=9
+            ),
+        ),
+        (other, lambda: PostingLocation.objects.filter(posting=other).delete()),
+        (posting, lambda: Posting.objects.filter(pk=posting.pk).update(headcount=None)),
+    ]
+    for edited, edit in edits:
+        edit()  # no save signals: the change is logged below, alone
+        changes.record(BoardChange.Kind.POSTING, edited.pk)
+        current.sync()
+        assert board.current() is current  # patched, not reloaded
+        assert board_arrays(current) == board_arrays(board.Board())
+
+
 def test_a_bulk_load_reloads_every_board(seeded):
     current = board.current()
     size = current.size
