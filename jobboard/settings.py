@@ -173,6 +173,13 @@ PAGE_MEMO_ENTRIES = int(
 # edit shows on every public page in every process. Reading it on every
 # request would cost each cached page a round trip to the database.
 BOARD_FRESHNESS = float(os.environ.get("DJANGO_BOARD_FRESHNESS", "1"))
+# Seconds a cached page an edit changed may still be served as it was, to
+# requests that come while another request builds its new version: without
+# it, every request for a page each edit changes (a one-character keyword
+# matches nearly every posting) waits for that build. An edit therefore
+# shows on every page within BOARD_FRESHNESS + PAGE_STALE_FOR seconds. 0:
+# requests wait for the build.
+PAGE_STALE_FOR = float(os.environ.get("DJANGO_PAGE_STALE_FOR", "2"))
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

@@ -18,16 +18,22 @@ depends on is its Dependency:
 
 So an HR edit refreshes exactly the pages that could show it, and other
 employers' pages, other postings' pages and reference pages stay cached. It
-shows in every process within settings.BOARD_FRESHNESS seconds (one): a
-process reads the change log at most that often, so a hit on a page it
-holds in its own memory (settings.PAGE_MEMO_ENTRIES, in front of a shared
-cache in another process) needs no round trip at all. Keys carry the date,
-because a posting leaves the listing when its deadline passes with no row
-changing.
+shows on every page in every process within settings.BOARD_FRESHNESS +
+settings.PAGE_STALE_FOR seconds (1 + 2):
 
-A page that is missing or stale is built once: concurrent requests for it
-wait for that build (in this process and, through a lock in the shared
-cache, in others) instead of all building it.
+- a process reads the change log at most every BOARD_FRESHNESS seconds, so
+  a hit on a page it holds in its own memory (settings.PAGE_MEMO_ENTRIES, in
+  front of a shared cache in another process) needs no round trip at all;
+- a page that is missing or stale is built once: concurrent requests for it
+  wait for that build (in this process and, through a lock in the shared
+  cache, in others) instead of all building it; but for PAGE_STALE_FOR
+  seconds after a change made a page stale they are answered with its
+  previous version instead (``X-Page-Cache: stale``), since a page that
+  nearly every edit changes would otherwise make all its visitors wait for
+  a rebuild after each edit.
+
+Keys carry the date, because a posting leaves the listing when its deadline
+passes with no row changing.
 """
 
 import hashlib
@@ -116,7 +122,7 @@ class PostingDependency(Dependency):
     def affected_by(self, change, current):
         if change.kind == Kind.REFERENCE:
             return False
-        mine = current.facts_of(self.posting_id)
+        mine = self._facts(current)
         if mine is None:
             return True
         if change.kind == Kind.POSTING:
@@ -126,6 +132,12 @@ class PostingDependency(Dependency):
         if change.kind in (Kind.INSTITUTION, Kind.DEPARTMENT):
             return _employer_of(change, current) in (mine.employer_id, None)
         return True
+
+    def _facts(self, current):
+        # Once per request (a dependency is made for each), not per change.
+        if getattr(self, "_facts_on", None) is not current:
+            self._facts_on, self._mine = current, current.facts_of(self.posting_id)
+        return self._mine
 
 
 def _related(posting, other):
@@ -311,12 +323,24 @@ def page_key(request, dependency):
 
 
 def _still_good(stored, dependency, current):
-    """Whether a stored page saw, or is unaffected by, every change since."""
+    """(good, changes checked, out of date since) for a stored page: whether
+    it saw, or is unaffected by, every change since; when not, since when
+    (``time.monotonic()``) this process knows it is out of date, that is when
+    it applied the earliest change that affects it (None: it cannot tell)."""
     position, gaps, _ = stored
     unseen = current.changes_since(position, gaps)
     if unseen is None:
-        return False, 0
-    return not any(dependency.affected_by(c, current) for c in unseen), len(unseen)
+        return False, 0, None
+    for change in reversed(unseen):  # oldest first: the first found is the earliest
+        if dependency.affected_by(change, current):
+            return False, len(unseen), change.applied_at
+    return True, len(unseen), None
+
+
+def _still_servable(since):
+    """Whether a page out of date since ``since`` may still be served while
+    its new version is built (settings.PAGE_STALE_FOR)."""
+    return since is not None and time.monotonic() - since <= settings.PAGE_STALE_FOR
 
 
 class _Builds:
@@ -397,27 +421,35 @@ process_pages = _ProcessPages()
 
 
 def _lookup(key, dependency, current):
-    """A stored response for ``key`` that no change since can affect, from
-    this process's memory or else the shared cache; None when there is none."""
+    """(page, previous) for ``key``: a stored response no change since can
+    affect, from this process's memory or else the shared cache; when there
+    is none, ``previous`` is the stored response that changes affected at
+    most settings.PAGE_STALE_FOR seconds ago, to serve while another request
+    builds the page anew. Either may be None."""
+    previous = None
     remembered = process_pages.get(key, current)
     if remembered is not None:
         position, gaps, pickled = remembered
-        good, seen = _still_good((position, gaps, None), dependency, current)
+        good, seen, since = _still_good((position, gaps, None), dependency, current)
         if good:
             if seen >= REFRESH_AFTER:
                 process_pages.restamp(key, current, pickled)
-            return pickle.loads(pickled)  # pickled by this process, above
+            return pickle.loads(pickled), None  # pickled by this process, above
+        if _still_servable(since):
+            previous = pickle.loads(pickled)
     stored = _safely(cache.get, key)
     if stored is None:
-        return None
-    good, seen = _still_good(stored, dependency, current)
+        return None, previous
+    good, seen, since = _still_good(stored, dependency, current)
     if not good:
-        return None
+        if previous is None and _still_servable(since):
+            previous = stored[2]
+        return None, previous
     if seen >= REFRESH_AFTER:
         _store(key, current, stored[2])
     else:
         process_pages.put(key, current, stored[0], stored[1], stored[2])
-    return stored[2]
+    return stored[2], None
 
 
 def cache_public_page(view, depends_on=whole_board):
@@ -427,7 +459,9 @@ def cache_public_page(view, depends_on=whole_board):
     Errors and uncacheable responses are never stored. A hit on a page this
     process holds costs no round trip (the board reads the change log at most
     every ``settings.BOARD_FRESHNESS`` seconds); any other hit costs one, to
-    the shared cache.
+    the shared cache. A page a change made stale is built by one request;
+    the others get its previous version for ``settings.PAGE_STALE_FOR``
+    seconds after the change, then wait for the build.
     """
 
     @wraps(view)
@@ -439,11 +473,11 @@ def cache_public_page(view, depends_on=whole_board):
             return view(request, *args, **kwargs)
         current = board.for_request(request)
         key = page_key(request, dependency)
-        found = _lookup(key, dependency, current)
+        found, previous = _lookup(key, dependency, current)
         if found is not None:
             return _answer(found, "hit")
         return _build_once(
-            key, dependency, current, lambda: view(request, *args, **kwargs)
+            key, dependency, current, lambda: view(request, *args, **kwargs), previous
         )
 
     return wrapper
@@ -461,34 +495,49 @@ def _store(key, current, response, position=None, gaps=None):
     process_pages.put(key, current, position, gaps, response)
 
 
-def _build_once(key, dependency, current, build):
+def _build_once(key, dependency, current, build, previous=None):
+    """Build the page for ``key`` in one request at a time. Requests that
+    come while it is being built wait for that build, or, with a
+    ``previous`` version recent enough (_lookup), are answered with it."""
     lock = _builds.lock(key)
     try:
-        with lock:
-            # Another thread may have built it while this one waited.
-            found = _lookup(key, dependency, current)
+        if not lock.acquire(blocking=False):
+            if previous is not None:
+                return _answer(previous, "stale")
+            lock.acquire()
+        try:
+            # Another thread may have built it since this one looked.
+            found, _ = _lookup(key, dependency, current)
             if found is not None:
                 return _answer(found, "hit")
-            building = f"{key}:building"
-            # False: another process holds the build. None: the cache is
-            # unavailable, so no one can, and there is nothing to wait for.
-            if _safely(cache.add, building, 1, BUILD_LOCK_TIMEOUT) is False:
-                waited = _wait_for_other_process(key, dependency, current)
-                if waited is not None:
-                    return _answer(waited, "hit")
-            try:
-                position, gaps = current.stamp()
-                response = build()
-                if response.status_code == 200 and not response.streaming:
-                    if callable(getattr(response, "render", None)):
-                        response = response.render()
-                    _store(key, current, response, position, gaps)
-                    response = _answer(response, "miss")
-                return response
-            finally:
-                _safely(cache.delete, building)
+            return _build_holding(key, dependency, current, build, previous)
+        finally:
+            lock.release()
     finally:
         _builds.release(key)
+
+
+def _build_holding(key, dependency, current, build, previous):
+    building = f"{key}:building"
+    # False: another process holds the build. None: the cache is
+    # unavailable, so no one can, and there is nothing to wait for.
+    if _safely(cache.add, building, 1, BUILD_LOCK_TIMEOUT) is False:
+        if previous is not None:
+            return _answer(previous, "stale")
+        waited = _wait_for_other_process(key, dependency, current)
+        if waited is not None:
+            return _answer(waited, "hit")
+    try:
+        position, gaps = current.stamp()
+        response = build()
+        if response.status_code == 200 and not response.streaming:
+            if callable(getattr(response, "render", None)):
+                response = response.render()
+            _store(key, current, response, position, gaps)
+            response = _answer(response, "miss")
+        return response
+    finally:
+        _safely(cache.delete, building)
 
 
 def _wait_for_other_process(key, dependency, current):

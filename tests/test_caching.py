@@ -270,6 +270,84 @@ def test_a_request_waits_for_a_page_another_process_is_building(db):
     assert builds == []
 
 
+def _changing_page(builds, started, finish):
+    """A page that any change affects, whose builds after the first wait
+    for ``finish`` (set ``started`` once they are under way)."""
+
+    def view(request):
+        builds.append(1)
+        if len(builds) > 1:
+            started.set()
+            assert finish.wait(5)
+        return HttpResponse(f"第 {len(builds)} 版")
+
+    return caching.cache_public_page(view, depends_on=caching.whole_board)
+
+
+def test_while_a_changed_page_is_rebuilt_others_get_the_previous_version(
+    db, make_posting
+):
+    builds, started, finish = [], threading.Event(), threading.Event()
+    view = _changing_page(builds, started, finish)
+    factory = RequestFactory()
+    ask = lambda: view(factory.get("/sitemap.xml"))  # noqa: E731
+    assert ask()["X-Page-Cache"] == "miss"
+    make_posting(title="改变页面的岗位")
+    with ThreadPoolExecutor(1) as pool:
+        rebuilding = pool.submit(ask)
+        assert started.wait(5)
+        # Another request, while the page is being rebuilt: no wait.
+        meanwhile = ask()
+        assert meanwhile["X-Page-Cache"] == "stale"
+        assert meanwhile.content.decode() == "第 1 版"
+        finish.set()
+        rebuilt = rebuilding.result(5)
+    assert (rebuilt["X-Page-Cache"], rebuilt.content.decode()) == ("miss", "第 2 版")
+    after = ask()
+    assert (after["X-Page-Cache"], after.content.decode()) == ("hit", "第 2 版")
+    assert len(builds) == 2
+
+
+def test_the_previous_version_is_served_only_for_a_bounded_time(
+    db, settings, make_posting
+):
+    settings.PAGE_STALE_FOR = 0.2
+    builds, started, finish = [], threading.Event(), threading.Event()
+    view = _changing_page(builds, started, finish)
+    factory = RequestFactory()
+    ask = lambda: view(factory.get("/sitemap.xml"))  # noqa: E731
+    ask()
+    make_posting(title="过时太久的页面")
+    board.current()  # this process applies the change now
+    time.sleep(0.3)  # longer ago than PAGE_STALE_FOR
+    with ThreadPoolExecutor(2) as pool:
+        rebuilding = pool.submit(ask)
+        assert started.wait(5)
+        waiting = pool.submit(ask)
+        done, _ = wait([waiting], timeout=0.5)
+        assert not done, "a page out of date for too long was served"
+        finish.set()
+        answers = [rebuilding.result(5), waiting.result(5)]
+    assert [a.content.decode() for a in answers] == ["第 2 版", "第 2 版"]
+    assert len(builds) == 2
+
+
+def test_a_request_gets_the_previous_version_while_another_process_rebuilds(db):
+    builds = []
+    view = _slow_page(builds)
+    factory = RequestFactory()
+    assert view(factory.get("/reference/"))["X-Page-Cache"] == "miss"
+    RoleDescription.objects.create(title="新的角色说明")  # affects reference pages
+    key = caching.page_key(factory.get("/reference/"), caching.ReferenceDependency())
+    cache.add(f"{key}:building", 1)  # another process holds the rebuild
+    started = time.monotonic()
+    response = view(factory.get("/reference/"))
+    assert time.monotonic() - started < caching.BUILD_WAIT / 2  # did not wait
+    assert response["X-Page-Cache"] == "stale"
+    assert response.content.decode() == "第 1 次生成"
+    assert builds == [1]
+
+
 @pytest.mark.parametrize(
     ("environment", "backend"),
     [
@@ -315,6 +393,7 @@ def _in_fresh_process(code, environment):
         "DJANGO_CACHE_MAX_ENTRIES",
         "DJANGO_PAGE_MEMO_ENTRIES",
         "DJANGO_BOARD_FRESHNESS",
+        "DJANGO_PAGE_STALE_FOR",
         "REDIS_URL",
     )
     env = {k: v for k, v in os.environ.items() if k not in ours}
@@ -503,6 +582,17 @@ def test_each_process_keeps_copies_only_in_front_of_a_shared_cache(environment, 
 )
 def test_the_freshness_bound_comes_from_the_environment(environment, seconds):
     code = "from django.conf import settings; print(settings.BOARD_FRESHNESS)"
+    assert float(_in_fresh_process(code, environment)) == seconds
+
+
+@pytest.mark.parametrize(
+    "environment, seconds",
+    [({}, 2.0), ({"DJANGO_PAGE_STALE_FOR": "0"}, 0.0)],
+)
+def test_how_long_a_previous_version_may_serve_comes_from_the_environment(
+    environment, seconds
+):
+    code = "from django.conf import settings; print(settings.PAGE_STALE_FOR)"
     assert float(_in_fresh_process(code, environment)) == seconds
 
 
