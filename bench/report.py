@@ -513,8 +513,9 @@ def _method(r):
   of the last 500 pages in front of it and the change log read at most once a second),
   and **uncached**, with caching off (`DJANGO_CACHE=dummy`), so every request builds
   its page. Uncached, the board's per-process work that changes only with an edit stays
-  kept: a filter combination's result and counts, a keyword's matches, the facet boxes,
-  and each listed posting and its card.
+  kept: a query string's validated filter, a filter combination's result and counts, a
+  keyword's matches, the facet boxes, and each listed posting, its card and its verdict
+  for a candidate's situation.
 - Load from `wrk` on loopback (2 threads, {r["config"]["connections"]} connections,
   {r["config"]["duration"]} s per scenario, after a warm-up: each page requested once, then 3 s of load), sharing the
   2 cores with the server and the database. Detail pages cycle through 500 random

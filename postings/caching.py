@@ -48,12 +48,11 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.dummy import DummyCache
-from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import board
-from .filters import PostingFilter
-from .models import BoardChange, Posting, RoleDescription
+from .filters import PostingFilter, validated
+from .models import BoardChange, RoleDescription
 
 logger = logging.getLogger(__name__)
 
@@ -256,16 +255,16 @@ def listing_page(request, **kwargs):
     """The listing's dependency, keyed by the parameters it understands
     (normalised), so junk parameters share a page; None for invalid input,
     which the view answers (uncached) with its error page."""
-    return _listing_dependency(request.GET.urlencode(), timezone.localdate())
+    return _listing_dependency(
+        request.GET.urlencode(), timezone.localdate(), translation.get_language()
+    )
 
 
 @lru_cache(maxsize=512)
-def _listing_dependency(query_string, date):
-    # Validating a filter's parameters is a form's work (a millisecond, more
-    # than the rest of a cached hit); it depends on the query string alone,
-    # so each one is validated once per day and process. The filterset is
-    # only read afterwards (could_show), so requests share it.
-    filterset = PostingFilter(QueryDict(query_string), queryset=Posting.objects.none())
+def _listing_dependency(query_string, date, language):
+    # Made once per query string and day, like the filter it reads
+    # (filters.validated): a cached hit does no validation.
+    filterset = validated(query_string, date, language)
     if not filterset.is_valid():
         return None
     return ListingDependency(filterset, date, key=filterset.query().urlencode())

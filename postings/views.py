@@ -37,7 +37,14 @@ from . import (
     situation,
     throttling,
 )
-from .filters import FIT, SORT, PostingFilter, active_filters, filter_errors
+from .filters import (
+    FIT,
+    SORT,
+    PostingFilter,
+    active_filters,
+    filter_errors,
+    validated,
+)
 from .languages import join_list
 from .models import (
     Department,
@@ -188,9 +195,12 @@ class PostingListView(FilterView):
     def get_queryset(self):
         return Posting.objects.open_on(self.today)
 
-    def get_filterset_kwargs(self, filterset_class):
-        # Always bound: no parameters is a valid filter (every open posting).
-        return {"data": self.request.GET, "queryset": self.get_queryset()}
+    def get_filterset(self, filterset_class):
+        # Always bound (no parameters is a valid filter: every open posting),
+        # and validated once per query string (filters.validated).
+        return validated(
+            self.request.GET.urlencode(), self.today, translation.get_language()
+        )
 
     def get_paginate_by(self, queryset):
         return self.filterset.form.cleaned_data.get("per_page") or PER_PAGE_DEFAULT
@@ -309,6 +319,7 @@ class Rendered:
 _facet_boxes = Rendered(256)
 _cards = Rendered(5000)
 _listed = Rendered(5000)
+_verdicts = Rendered(20000)
 
 
 def facets_html(filterset, counts):
@@ -342,7 +353,15 @@ def with_cards(postings, versions, terms, candidate=None):
     and verdict for the candidate, so a card is rendered again only after an
     edit."""
     for posting in postings:
-        verdict = eligibility.check(posting, candidate).verdict if candidate else None
+        verdict = None
+        if candidate:
+            # Checking builds every requirement's statement in the request's
+            # language; the card shows only the verdict, which changes with
+            # the posting's version and the situation alone.
+            verdict_key = (posting.pk, versions[posting.pk], candidate)
+            verdict = _verdicts.get(verdict_key) or _verdicts.put(
+                verdict_key, eligibility.check(posting, candidate).verdict
+            )
         key = (
             posting.pk,
             versions[posting.pk],

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from postings import board, caching
+from postings import board, caching, filters
 from postings.models import (
     Department,
     Duty,
@@ -70,12 +70,18 @@ def _default_language():
 def _fresh_board():
     """Each test's writes are rolled back, which no process ever sees in
     production (the change log rolls back with them): start each test
-    with a board loaded from what the test's database holds."""
-    board.reset()
-    caching.process_pages.clear()
+    with a board loaded from what the test's database holds, and none of
+    the process's kept pages or validated filters."""
+
+    def forget():
+        board.reset()
+        caching.process_pages.clear()
+        caching._listing_dependency.cache_clear()
+        filters.validated.cache_clear()
+
+    forget()
     yield
-    board.reset()
-    caching.process_pages.clear()
+    forget()
 
 
 def import_seeds():

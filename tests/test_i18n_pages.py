@@ -116,6 +116,20 @@ def test_facet_boxes_are_rendered_for_each_language(client, posting):
 
 
 @pytest.mark.django_db
+def test_a_bad_filter_is_explained_in_each_language(client, posting):
+    """A listing's filter is validated once per query string and kept; its
+    messages must still be in the language of each page that shows them."""
+    chinese = client.get("/?age=abc")
+    assert chinese.status_code == 400
+    assert "年龄须为整数" in chinese.content.decode()
+    english = client.get("/en/?age=abc")
+    assert english.status_code == 400
+    assert "must be a whole number" in english.content.decode()
+    assert "年龄须为整数" not in english.content.decode()
+    assert "年龄须为整数" in client.get("/?age=abc").content.decode()
+
+
+@pytest.mark.django_db
 def test_a_page_past_the_end_says_so_in_english(client, posting):
     response = client.get("/en/?page=9")
     assert response.status_code == 404

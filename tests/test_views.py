@@ -684,3 +684,25 @@ def test_facet_boxes_show_their_first_options_and_the_rest_below_more(
     html = listing(client, location="杭州市").content.decode()
     box = re.search(r"<legend>工作地点</legend>(.*?)</fieldset>", html, re.S).group(1)
     assert '<details class="more" open>' in box
+
+
+def test_each_query_string_is_validated_once(seeded, client, monkeypatch):
+    """Validating a listing's parameters is a form's work; requests for the
+    same query string share it (filters.validated), the page unchanged."""
+    from postings import filters
+
+    built = []
+    original = filters.PostingFilter.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(filters.PostingFilter, "__init__", counting)
+    first = client.get("/", {"province": "新疆", "education": "本科"})
+    second = client.get("/", {"province": "新疆", "education": "本科"})
+    assert first.status_code == second.status_code == 200
+    assert len(built) == 1
+    assert first.content == second.content
+    client.get("/", {"province": "北京"})
+    assert len(built) == 2
