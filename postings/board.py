@@ -594,6 +594,7 @@ class Board:
         # against them while an edit is being applied (tens of milliseconds
         # at a million postings) under the board's lock.
         self.recent_lock = threading.Lock()
+        self.sync_lock = threading.Lock()  # one thread reads the log at a time
         self._results = OrderedDict()
         self._keywords = OrderedDict()
         self._titles = OrderedDict()
@@ -605,6 +606,7 @@ class Board:
         with self.lock:
             self.read_at = time.monotonic()
             self.position = self.reader.start()
+            self._seen_gaps = self._reader_gaps()
             # Changes up to here are in what is loaded; a page built before
             # it cannot be checked against them.
             with self.recent_lock:
@@ -774,32 +776,14 @@ class Board:
         return np.where(found, self._id_order[places], -1)
 
     def _mark_located(self, posting_ids=None):
-        """Which postings state a work location (for the newest-first order:
-        see filters.completeness)."""
-        located = PostingLocation.objects.order_by()
-        if posting_ids is not None:
-            located = located.filter(posting_id__in=posting_ids)
-        found = np.fromiter(
-            located.values_list("posting_id", flat=True).distinct(), dtype=np.int64
-        )
-        rows = self.rows_of_ids(found)
-        self.rows.get("located")[rows[rows >= 0]] = 1
+        self._mark("located", _located_ids(posting_ids))
 
     def _mark_to_confirm(self, posting_ids=None):
-        """Which postings ask what only the candidate can confirm (the
-        eligibility checks' 待确认 requirements): never 符合 for anyone."""
-        asking = Posting.objects.order_by().filter(
-            Q(requires_shift_work=True)
-            | Q(requires_local_residence=True)
-            | Q(posting_certificates__is_preferred=False)
-        )
-        if posting_ids is not None:
-            asking = asking.filter(pk__in=posting_ids)
-        found = np.fromiter(
-            asking.values_list("pk", flat=True).distinct(), dtype=np.int64
-        )
-        rows = self.rows_of_ids(found)
-        self.rows.get("to_confirm")[rows[rows >= 0]] = 1
+        self._mark("to_confirm", _to_confirm_ids(posting_ids))
+
+    def _mark(self, name, posting_ids):
+        rows = self.rows_of_ids(posting_ids)
+        self.rows.get(name)[rows[rows >= 0]] = 1
 
     @property
     def ids(self):
@@ -1121,12 +1105,20 @@ class Board:
             self.sync()
 
     def sync(self):
-        """Apply the change log's new entries."""
-        with self.lock:
+        """Apply the change log's new entries.
+
+        The log and the changed postings are read under ``sync_lock`` only,
+        so one thread syncs at a time while the others keep answering from
+        the board as it was; the board's lock is taken just to apply them
+        (under load those reads took tens of milliseconds, during which
+        every request needing the board waited)."""
+        with self.sync_lock:
             # Before the read: it sees every change committed before now.
             self.read_at = time.monotonic()
             entries = self.reader.new_entries()
             if not entries:
+                with self.lock:
+                    self._seen_gaps = self._reader_gaps()  # some may have expired
                 return
             if (
                 any(e.kind == BoardChange.Kind.RELOAD for e in entries)
@@ -1138,34 +1130,41 @@ class Board:
             by_kind = {}
             for entry in entries:
                 by_kind.setdefault(entry.kind, []).append(entry)
-            lookups = [
-                k
-                for k in by_kind
-                if k not in (BoardChange.Kind.POSTING, BoardChange.Kind.REFERENCE)
-            ]
-            if lookups:
-                for column in self.columns.values():
-                    column.load_lookup()
-                self._recode()
-                self.generation = next(_generations)
-                self._results.clear()
-                self._keywords.clear()
-                self._titles.clear()
-            for kind, group in by_kind.items():
-                if kind != BoardChange.Kind.POSTING:
-                    for entry in group:
-                        self._remember(
-                            Change(
-                                (entry.id,),
-                                kind,
-                                entry.object_id,
-                                position_after=self.reader.position,
-                            )
-                        )
             postings = by_kind.get(BoardChange.Kind.POSTING, [])
-            if postings:
-                self._apply_postings(postings)
-            self.position = self.reader.position
+            read = self._read_postings(postings) if postings else None
+            with self.lock:
+                self._apply(by_kind, postings, read)
+
+    def _apply(self, by_kind, postings, read):
+        """Apply what sync read, under the board's lock."""
+        lookups = [
+            k
+            for k in by_kind
+            if k not in (BoardChange.Kind.POSTING, BoardChange.Kind.REFERENCE)
+        ]
+        if lookups:
+            for column in self.columns.values():
+                column.load_lookup()
+            self._recode()
+            self.generation = next(_generations)
+            self._results.clear()
+            self._keywords.clear()
+            self._titles.clear()
+        for kind, group in by_kind.items():
+            if kind != BoardChange.Kind.POSTING:
+                for entry in group:
+                    self._remember(
+                        Change(
+                            (entry.id,),
+                            kind,
+                            entry.object_id,
+                            position_after=self.reader.position,
+                        )
+                    )
+        if postings:
+            self._apply_postings(postings, read)
+        self.position = self.reader.position
+        self._seen_gaps = self._reader_gaps()
 
     def _remember(self, change):
         with self.recent_lock:
@@ -1222,8 +1221,40 @@ class Board:
             to_confirm=bool(arrays.get("to_confirm")[row]),
         )
 
-    def _apply_postings(self, entries):
+    def _read_postings(self, entries):
+        """What the database holds now for the postings of ``entries``."""
         posting_ids = sorted({e.object_id for e in entries if e.object_id is not None})
+        fields = self._posting_fields()
+        values = {
+            row[0]: row
+            for row in Posting.objects.filter(pk__in=posting_ids).values_list(*fields)
+        }
+        pairs = {}
+        for column in self.columns.values():
+            if column.many:
+                items, posting_key, key = column.source[1:4]
+                if (items, key) not in pairs:
+                    pairs[items, key] = _pairs(
+                        items.objects.filter(
+                            **{f"{posting_key}__in": posting_ids}
+                        ).values_list(posting_key, key)
+                    )
+        documents = dict(
+            PostingSearch.objects.filter(posting_id__in=posting_ids).values_list(
+                "posting_id", "document"
+            )
+        )
+        return PostingsRead(
+            posting_ids,
+            values,
+            pairs,
+            _located_ids(posting_ids),
+            _to_confirm_ids(posting_ids),
+            documents,
+        )
+
+    def _apply_postings(self, entries, read):
+        posting_ids = read.posting_ids
         entry_ids = {}
         for entry in entries:
             entry_ids.setdefault(entry.object_id, []).append(entry.id)
@@ -1238,12 +1269,7 @@ class Board:
         old_keys = {sort: self.sort_keys(sort, existing_rows) for sort in self._order}
 
         fields = self._posting_fields()
-        current = {
-            values[0]: values
-            for values in Posting.objects.filter(pk__in=posting_ids).values_list(
-                *fields
-            )
-        }
+        current = read.values
         # New postings are appended, in id order.
         new_ids = [pid for pid in posting_ids if pid in current and pid not in before]
         first_new = self.size
@@ -1270,16 +1296,13 @@ class Board:
         changed_rows = np.array(sorted(row_of.values()), dtype=np.int64)
         for column in self.columns.values():
             if column.many:
-                items, posting_key, key = column.source[1:4]
-                pairs = items.objects.filter(
-                    **{f"{posting_key}__in": alive}
-                ).values_list(posting_key, key)
-                pair_ids, keys = _pairs(pairs)
+                items, _, key = column.source[1:4]
+                pair_ids, keys = read.pairs[items, key]
                 column.replace_rows(changed_rows, self.rows_of_ids(pair_ids), keys)
         self.rows.get("located")[changed_rows] = 0
-        self._mark_located(alive)
+        self._mark("located", read.located)
         self.rows.get("to_confirm")[changed_rows] = 0
-        self._mark_to_confirm(alive)
+        self._mark("to_confirm", read.to_confirm)
         if self._open is not None:
             day = self._open[0]
             mask = self._open[1]
@@ -1292,11 +1315,7 @@ class Board:
                     and self.rows.get("until")[r] >= day
                 )
 
-        documents = dict(
-            PostingSearch.objects.filter(posting_id__in=alive).values_list(
-                "posting_id", "document"
-            )
-        )
+        documents = read.documents
         for kept, part in ((self._keywords, None), (self._titles, search.title_of)):
             for terms, mask in list(kept.items()):
                 mask = self.fit(mask)
@@ -1379,8 +1398,13 @@ class Board:
         institution = self.hierarchy.department_institutions.get(department_id)
         return self.hierarchy.employer_of(institution)
 
-    def gaps(self):
+    def _reader_gaps(self):
         return [(first, last) for first, last, _ in self.reader._gaps]
+
+    def gaps(self):
+        """The log ids below the board's position that it has not seen: the
+        reader's, as they were when its entries were last applied."""
+        return list(self._seen_gaps)
 
     def stamp(self):
         """(position, gaps): what a page built from this board now has seen,
@@ -1413,6 +1437,43 @@ def _move_in_place(order, keys, rows, old_keys, new_keys):
             start = end
         order[start], keys[start] = row, new_key
     return True
+
+
+def _located_ids(posting_ids=None):
+    """Ids of the postings (of ``posting_ids``, or all) that state a work
+    location (for the newest-first order: see filters.completeness)."""
+    located = PostingLocation.objects.order_by()
+    if posting_ids is not None:
+        located = located.filter(posting_id__in=posting_ids)
+    return np.fromiter(
+        located.values_list("posting_id", flat=True).distinct(), dtype=np.int64
+    )
+
+
+def _to_confirm_ids(posting_ids=None):
+    """Ids of the postings that ask what only the candidate can confirm (the
+    eligibility checks' 待确认 requirements): never 符合 for anyone."""
+    asking = Posting.objects.order_by().filter(
+        Q(requires_shift_work=True)
+        | Q(requires_local_residence=True)
+        | Q(posting_certificates__is_preferred=False)
+    )
+    if posting_ids is not None:
+        asking = asking.filter(pk__in=posting_ids)
+    return np.fromiter(asking.values_list("pk", flat=True).distinct(), dtype=np.int64)
+
+
+@dataclass
+class PostingsRead:
+    """What the database holds for some changed postings, read before the
+    board's lock is taken to apply it (see Board.sync)."""
+
+    posting_ids: list
+    values: dict  # posting id -> its fields (Board._posting_fields), if it exists
+    pairs: dict  # (item model, key) -> (posting ids, keys)
+    located: object  # ids of those stating a work location
+    to_confirm: object  # ids of those asking what a candidate must confirm
+    documents: dict  # posting id -> its search document
 
 
 def _keys_by_row(keys, existing, row_of):

@@ -4,6 +4,7 @@ stays so while postings change."""
 
 import datetime
 import random
+from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import pytest
@@ -279,6 +280,41 @@ def test_edits_applied_one_by_one_leave_the_board_as_a_fresh_load(seeded):
         current.sync()
         assert board.current() is current  # patched, not reloaded
         assert board_arrays(current) == board_arrays(board.Board())
+
+
+def test_the_board_answers_while_a_sync_reads_the_changed_postings(seeded, monkeypatch):
+    """Reading the log and the changed postings takes round trips (tens of
+    milliseconds under load); the board keeps answering meanwhile, as it was,
+    and shows the change once it is applied."""
+    current = board.current()
+    today = timezone.localdate()
+    everything = filterset_for("")
+    before = current.summary(everything, today).total
+    answers = []
+    read = board.Board._read_postings
+
+    def read_while_others_ask(self, entries):
+        found = read(self, entries)
+        # Another request, while this thread is between reading and applying.
+        with ThreadPoolExecutor(1) as other:
+            answers.append(other.submit(answer_within, current, 5).result())
+        return found
+
+    monkeypatch.setattr(board.Board, "_read_postings", read_while_others_ask)
+    Posting.objects.filter(status=Posting.Status.PUBLISHED).first().close()
+    current.sync()
+    assert answers == [before]  # the board as it was, without waiting
+    assert current.summary(everything, today).total == before - 1
+
+
+def answer_within(current, seconds):
+    """The board's total now, or None if it made this thread wait longer."""
+    if not current.lock.acquire(timeout=seconds):
+        return None
+    try:
+        return current.summary(filterset_for(""), timezone.localdate()).total
+    finally:
+        current.lock.release()
 
 
 def test_a_bulk_load_reloads_every_board(seeded):
