@@ -401,6 +401,55 @@ SQL (`PostingFilter(...).qs.count()`).
 """
 
 
+CPU_KINDS = ("app", "other app server", "PostgreSQL", "wrk", "writer", "other")
+
+
+def _cpu_table(r, writer, cache):
+    """Where the machine's CPU went during each run, without and with the
+    writer: the profile that tells contention from work the edits add."""
+    rows = []
+    for label, with_writer in writer.get(cache, {}).items():
+        without = r[cache].get(label)
+        for what, run in ((label, without), (f"{label}, with the writer", with_writer)):
+            if not isinstance(run, dict) or "cpu_s" not in run:
+                continue
+            cpu = run["cpu_s"]
+            available = run["duration_s"] * r["machine"]["cores"]
+            busy = sum(cpu.get(kind, 0.0) for kind in CPU_KINDS)
+            per_request = 1000 * cpu.get("app", 0.0) / max(run["requests"], 1)
+            cells = " | ".join(f"{cpu.get(kind, 0.0):.1f}" for kind in CPU_KINDS)
+            idle = max(0.0, available - busy)
+            rows.append(f"| {what} | {cells} | {idle:.1f} | {per_request:.2f} |")
+    if not rows:
+        return ""
+    head = " | ".join(CPU_KINDS)
+    return (
+        f"| Run | {head} | idle | app CPU ms/request |\n"
+        f"| --- |{' ---: |' * (len(CPU_KINDS) + 2)}\n" + "\n".join(rows)
+    )
+
+
+def _cpu_section(r):
+    writer = r.get("with_writer", {})
+    tables = [(cache, _cpu_table(r, writer, cache)) for cache in ("cached", "uncached")]
+    if not any(table for _, table in tables):
+        return ""
+    parts = "\n\n".join(
+        f"{cache.capitalize()}:\n\n{table}" for cache, table in tables if table
+    )
+    return f"""
+### Where the CPU went, without and with the writer
+
+CPU seconds each kind of process used during each run (from `/proc`; with
+{r["machine"]["cores"]} cores, a run has {r["machine"]["cores"]} × its length available, the rest is idle). "app"
+is the server under load; "other app server" is the other one (the writer saves through
+the cached server, so its admin requests are there during the uncached runs); "other" is
+the benchmark itself and the system.
+
+{parts}
+"""
+
+
 def _imports_table(imports):
     if not imports:
         return ""
@@ -589,7 +638,7 @@ Python {m["python"]}; {m["postgresql"]}. Generating the postings took
 ### Load tests, uncached
 
 {_wrk_table(r["uncached"])}
-{_writer_section(r)}{_exports_under_load_section(r)}
+{_writer_section(r)}{_cpu_section(r)}{_exports_under_load_section(r)}
 ### Keyword search vs the admin changelist's search (uncached, ms)
 
 | Query | ours p50 | ours p95 | admin p50 | admin p95 |

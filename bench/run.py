@@ -17,6 +17,7 @@
 import json
 import os
 import platform
+import resource
 import secrets
 import shutil
 import signal
@@ -219,6 +220,51 @@ class MemorySampler:
         self.thread.join()
 
 
+def cpu_seconds(server):
+    """Each process's kind and the CPU seconds it has used so far, by pid.
+    The kinds: the server under load, the other app server, PostgreSQL,
+    wrk, the writer and the rest (this script, the system's daemons)."""
+    used = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        ppid, ticks = int(fields[1]), int(fields[11]) + int(fields[12])
+        if server.process.pid in (pid, ppid):
+            kind = "app"
+        elif b"gunicorn" in cmdline:
+            kind = "other app server"
+        elif comm == "postgres":
+            kind = "PostgreSQL"
+        elif comm == "wrk":
+            kind = "wrk"
+        elif b"bench/writer.py" in cmdline:
+            kind = "writer"
+        else:
+            kind = "other"
+        used[pid] = (kind, ticks / CLOCK_TICKS)
+    return used
+
+
+def cpu_used(before, after):
+    """CPU seconds by kind of process between two cpu_seconds() readings
+    (a process that ended in between is not counted)."""
+    used = {}
+    for pid, (kind, seconds) in after.items():
+        was = before.get(pid)
+        start = was[1] if was and was[0] == kind else 0.0
+        used[kind] = used.get(kind, 0.0) + seconds - start
+    return {kind: round(seconds, 2) for kind, seconds in sorted(used.items())}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
     server, path, *, duration=DURATION, connections=CONNECTIONS, paths=None, headers=()
 ):
@@ -239,14 +285,21 @@ def wrk(
             response.read()
     subprocess.run([*command[:3], "-d3s", *command[4:], server.url + path], env=env,
                    capture_output=True, check=True)  # fmt: skip
+    before, children = cpu_seconds(server), resource.getrusage(resource.RUSAGE_CHILDREN)
     with MemorySampler(server.worker_pids()) as memory:
         out = subprocess.run([*command, server.url + path], env=env, capture_output=True,
                              text=True, check=True)  # fmt: skip
+    after, waited = cpu_seconds(server), resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(
         line for line in out.stdout.splitlines() if line.startswith("WRK_JSON ")
     )
     result = json.loads(line.removeprefix("WRK_JSON "))
     result["peak_worker_mb"] = round(memory.peak_kb / 1024, 1)
+    result["cpu_s"] = cpu_used(before, after)
+    # wrk has exited by the second reading: its time is the children's.
+    result["cpu_s"]["wrk"] = round(
+        waited.ru_utime + waited.ru_stime - children.ru_utime - children.ru_stime, 2
+    )
     return result
 
 
